@@ -1,0 +1,2 @@
+//! rtnetlink test vectors.
+use super::*;

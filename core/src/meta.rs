@@ -1,0 +1,386 @@
+//! The parameter table: the one source of meta-data (OCF 1.0 and 1.1) and of the `ifaddr(8)`
+//! man page, so the two cannot drift.
+
+use ufmt::uWrite;
+
+/// Which operating systems a parameter means something on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    Any,
+    Linux,
+    FreeBsd,
+}
+
+/// One resource parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    pub name: &'static str,
+    pub required: bool,
+    pub unique: bool,
+    /// OCF 1.1: a change takes effect without restarting the resource.
+    pub reloadable: bool,
+    /// `string`, `integer` or `boolean`.
+    pub ty: &'static str,
+    pub default: Option<&'static str>,
+    pub os: Os,
+    pub shortdesc: &'static str,
+    pub longdesc: &'static str,
+}
+
+const fn param(name: &'static str, ty: &'static str, default: Option<&'static str>, shortdesc: &'static str, longdesc: &'static str) -> Param {
+    Param {
+        name,
+        required: false,
+        unique: false,
+        reloadable: false,
+        ty,
+        default,
+        os: Os::Any,
+        shortdesc,
+        longdesc,
+    }
+}
+
+/// Every parameter, in the order meta-data lists them.
+pub const PARAMS: &[Param] = &[
+    Param {
+        required: true,
+        unique: true,
+        ..param(
+            "ip",
+            "string",
+            None,
+            "IPv4 or IPv6 address",
+            "The virtual address to manage, in any valid text form (192.0.2.200, 2001:db8::200). \
+             Loopback, multicast, link-local, unspecified and IPv4-mapped addresses are refused.",
+        )
+    },
+    param(
+        "cidr_netmask",
+        "string",
+        None,
+        "Prefix length or netmask",
+        "The prefix length (0-32 for IPv4, 0-128 for IPv6) or an IPv4 dotted netmask such as \
+         255.255.255.0. When unset, the prefix of the connected route that covers ip is used.",
+    ),
+    param(
+        "nic",
+        "string",
+        None,
+        "Network interface",
+        "The interface to put the address on (eth0, vlan100, igb0, epair0a, em0.100). When unset, \
+         the interface of the longest-prefix connected route that covers ip; ties go to the lowest \
+         metric, then the lowest interface index, so every node decides the same way.",
+    ),
+    Param {
+        os: Os::Linux,
+        ..param(
+            "iflabel",
+            "string",
+            None,
+            "Interface label (Linux, IPv4)",
+            "Label the address as nic:iflabel, for tools that still read labels. IPv4 only.",
+        )
+    },
+    param(
+        "broadcast",
+        "string",
+        Some("+"),
+        "Broadcast address (IPv4)",
+        "The IPv4 broadcast address: an address, + to compute it from the prefix, or - for none.",
+    ),
+    Param {
+        reloadable: true,
+        ..param(
+            "arp_count",
+            "integer",
+            Some("5"),
+            "Announcements after start",
+            "How many gratuitous ARPs (IPv4) or unsolicited neighbour advertisements (IPv6) to send \
+             after start, 0 to 100. The first goes out before start returns; the rest follow in the \
+             background so that start is not held back.",
+        )
+    },
+    Param {
+        reloadable: true,
+        ..param(
+            "arp_interval",
+            "integer",
+            Some("200"),
+            "Milliseconds between announcements",
+            "Milliseconds between two announcements, 1 to 10000.",
+        )
+    },
+    param(
+        "nodad",
+        "boolean",
+        Some("false"),
+        "Skip duplicate address detection (IPv6)",
+        "Add the IPv6 address without duplicate address detection, so it is usable at once. \
+         By default start waits for detection to finish and fails if the address is in use.",
+    ),
+    param(
+        "preferred_lft",
+        "string",
+        Some("forever"),
+        "Preferred lifetime (IPv6)",
+        "The preferred lifetime of the IPv6 address in seconds, or forever. 0 keeps the address \
+         from being chosen as a source address.",
+    ),
+    Param {
+        os: Os::Linux,
+        ..param(
+            "network_namespace",
+            "string",
+            None,
+            "Network namespace (Linux)",
+            "Manage the address inside the named network namespace (/run/netns/NAME).",
+        )
+    },
+    Param {
+        os: Os::FreeBsd,
+        ..param(
+            "carp_vhid",
+            "integer",
+            None,
+            "CARP vhid (FreeBSD)",
+            "Bind the address to this existing CARP virtual host id on nic, 1 to 255. The carp \
+             module must be loaded and the vhid configured on the interface.",
+        )
+    },
+    Param {
+        os: Os::FreeBsd,
+        ..param(
+            "jail",
+            "string",
+            None,
+            "VNET jail (FreeBSD)",
+            "Manage the address inside this VNET jail, given by name or JID.",
+        )
+    },
+    Param {
+        reloadable: true,
+        ..param(
+            "policy",
+            "string",
+            None,
+            "WebAssembly health policy",
+            "Absolute path of a WebAssembly module that decides what healthy means in monitor. \
+             It must be a regular file owned by root and not writable by group or others.",
+        )
+    },
+    Param {
+        reloadable: true,
+        ..param(
+            "policy_args",
+            "string",
+            None,
+            "Arguments for the policy",
+            "A short string (at most 255 bytes) the policy can read, so that one module serves \
+             many resources.",
+        )
+    },
+];
+
+/// One action as advertised in meta-data.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionSpec {
+    pub name: &'static str,
+    pub timeout: &'static str,
+    pub interval: Option<&'static str>,
+    pub depth: Option<&'static str>,
+    /// Only advertised when OCF 1.1 is announced.
+    pub ocf_1_1: bool,
+}
+
+const fn act(name: &'static str, timeout: &'static str) -> ActionSpec {
+    ActionSpec {
+        name,
+        timeout,
+        interval: None,
+        depth: None,
+        ocf_1_1: false,
+    }
+}
+
+pub const ACTIONS: &[ActionSpec] = &[
+    act("start", "20s"),
+    act("stop", "20s"),
+    ActionSpec {
+        interval: Some("10s"),
+        depth: Some("0"),
+        ..act("monitor", "20s")
+    },
+    ActionSpec {
+        interval: Some("30s"),
+        depth: Some("10"),
+        ..act("monitor", "20s")
+    },
+    act("validate-all", "20s"),
+    act("meta-data", "5s"),
+    ActionSpec {
+        ocf_1_1: true,
+        ..act("reload-agent", "20s")
+    },
+];
+
+pub const AGENT_NAME: &str = "vip";
+pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub const SHORTDESC: &str = "Floating IPv4/IPv6 address, no shell, no external commands";
+pub const LONGDESC: &str = "Manages one IPv4 or IPv6 address on one network interface with direct \
+kernel requests (rtnetlink on Linux, ioctl and the routing socket on FreeBSD); it runs no other \
+program. monitor depth 0 checks that the address is on the expected interface with the expected \
+prefix and that the interface is up; depth 10 also requires carrier. An optional WebAssembly \
+policy decides what healthy means.";
+
+/// Write `s` with the five XML special characters escaped.
+pub fn xml_text<W: uWrite + ?Sized>(w: &mut W, s: &str) -> Result<(), W::Error> {
+    let mut last = 0;
+    for (i, c) in s.char_indices() {
+        let rep = match c {
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '&' => "&amp;",
+            '"' => "&quot;",
+            '\'' => "&apos;",
+            _ => continue,
+        };
+        w.write_str(&s[last..i])?;
+        w.write_str(rep)?;
+        last = i + 1;
+    }
+    w.write_str(&s[last..])
+}
+
+/// Write the agent's meta-data. Without `ocf_1_1` it is OCF 1.0 and validates against
+/// `ra-api-1.dtd` (what ocf-tester checks); with it, the 1.1 additions are included.
+pub fn write_metadata<W: uWrite + ?Sized>(w: &mut W, ocf_1_1: bool) -> Result<(), W::Error> {
+    w.write_str("<?xml version=\"1.0\"?>\n<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n")?;
+    w.write_str("<resource-agent name=\"")?;
+    w.write_str(AGENT_NAME)?;
+    w.write_str("\" version=\"")?;
+    w.write_str(AGENT_VERSION)?;
+    w.write_str("\">\n<version>")?;
+    w.write_str(if ocf_1_1 { "1.1" } else { "1.0" })?;
+    w.write_str("</version>\n<longdesc lang=\"en\">")?;
+    xml_text(w, LONGDESC)?;
+    w.write_str("</longdesc>\n<shortdesc lang=\"en\">")?;
+    xml_text(w, SHORTDESC)?;
+    w.write_str("</shortdesc>\n<parameters>\n")?;
+    for p in PARAMS {
+        w.write_str("<parameter name=\"")?;
+        w.write_str(p.name)?;
+        w.write_str("\"")?;
+        if p.required {
+            w.write_str(" required=\"1\"")?;
+        }
+        if p.unique {
+            w.write_str(" unique=\"1\"")?;
+        }
+        if ocf_1_1 && p.reloadable {
+            w.write_str(" reloadable=\"1\"")?;
+        }
+        w.write_str(">\n<longdesc lang=\"en\">")?;
+        xml_text(w, p.longdesc)?;
+        w.write_str("</longdesc>\n<shortdesc lang=\"en\">")?;
+        xml_text(w, p.shortdesc)?;
+        w.write_str("</shortdesc>\n<content type=\"")?;
+        w.write_str(p.ty)?;
+        w.write_str("\"")?;
+        if let Some(d) = p.default {
+            w.write_str(" default=\"")?;
+            xml_text(w, d)?;
+            w.write_str("\"")?;
+        }
+        w.write_str("/>\n</parameter>\n")?;
+    }
+    w.write_str("</parameters>\n<actions>\n")?;
+    for a in ACTIONS {
+        if a.ocf_1_1 && !ocf_1_1 {
+            continue;
+        }
+        w.write_str("<action name=\"")?;
+        w.write_str(a.name)?;
+        w.write_str("\" timeout=\"")?;
+        w.write_str(a.timeout)?;
+        w.write_str("\"")?;
+        if let Some(i) = a.interval {
+            w.write_str(" interval=\"")?;
+            w.write_str(i)?;
+            w.write_str("\"")?;
+        }
+        if let Some(d) = a.depth {
+            w.write_str(" depth=\"")?;
+            w.write_str(d)?;
+            w.write_str("\"")?;
+        }
+        w.write_str("/>\n")?;
+    }
+    w.write_str("</actions>\n</resource-agent>\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::string::String;
+
+    struct S(String);
+    impl uWrite for S {
+        type Error = core::convert::Infallible;
+        fn write_str(&mut self, s: &str) -> Result<(), Self::Error> {
+            self.0.push_str(s);
+            Ok(())
+        }
+    }
+
+    fn md(v11: bool) -> String {
+        let mut s = S(String::new());
+        write_metadata(&mut s, v11).unwrap();
+        s.0
+    }
+
+    #[test]
+    fn ocf_1_0_has_no_1_1_additions() {
+        let m = md(false);
+        assert!(m.contains("<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">"));
+        assert!(m.contains("<version>1.0</version>"));
+        assert!(!m.contains("reloadable"));
+        assert!(!m.contains("reload-agent"));
+        assert!(m.contains("<parameter name=\"ip\" required=\"1\" unique=\"1\">"));
+    }
+
+    #[test]
+    fn ocf_1_1_adds_reload() {
+        let m = md(true);
+        assert!(m.contains("<version>1.1</version>"));
+        assert!(m.contains("<parameter name=\"arp_count\" reloadable=\"1\">"));
+        assert!(m.contains("<action name=\"reload-agent\" timeout=\"20s\"/>"));
+    }
+
+    #[test]
+    fn every_param_is_parsed() {
+        // Each advertised name must be one Params::parse reads; a typo in either is caught here.
+        struct One(&'static str);
+        impl crate::params::Source for One {
+            fn get(&self, name: &str) -> Option<&[u8]> {
+                match name.strip_prefix("OCF_RESKEY_") {
+                    Some("ip") => Some(b"192.0.2.1"),
+                    Some(n) if n == self.0 => Some(b"\x01"),
+                    _ => None,
+                }
+            }
+        }
+        for p in PARAMS.iter().filter(|p| p.name != "ip") {
+            let e = crate::params::Params::parse(&One(p.name)).unwrap_err();
+            assert_eq!(e.name, p.name, "parameter {} is not read by Params::parse", p.name);
+        }
+    }
+
+    #[test]
+    fn xml_escaping() {
+        let mut s = S(String::new());
+        xml_text(&mut s, "a<b & 'c'").unwrap();
+        assert_eq!(s.0, "a&lt;b &amp; &apos;c&apos;");
+    }
+}

@@ -1,0 +1,125 @@
+//! The kernel backends: one per OS, behind one trait, so the agent logic in `agent.rs` is
+//! written once. Requests and replies are built and parsed by `ifaddr-core`; this module only
+//! moves bytes to and from the kernel.
+
+use ifaddr_core::ifname::IfName;
+use ifaddr_core::params::Params;
+use std::fmt;
+use std::net::IpAddr;
+
+#[cfg(target_os = "linux")]
+pub mod linux;
+#[cfg(target_os = "linux")]
+pub use linux::Sys;
+
+#[cfg(target_os = "freebsd")]
+pub mod freebsd;
+#[cfg(target_os = "freebsd")]
+pub use freebsd::Sys;
+
+/// Interface counters, where the OS reports them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub rx_packets: u64,
+    pub tx_packets: u64,
+    pub rx_errors: u64,
+    pub tx_errors: u64,
+    pub rx_dropped: u64,
+    pub tx_dropped: u64,
+}
+
+/// An interface.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    pub index: u32,
+    pub name: IfName,
+    /// Administratively up (`IFF_UP`).
+    pub up: bool,
+    /// Carrier present (`IFF_RUNNING` / `IFF_LOWER_UP`).
+    pub carrier: bool,
+    pub loopback: bool,
+    pub mtu: u32,
+    /// Ethernet address, when the interface has one.
+    pub mac: Option<[u8; 6]>,
+    pub counters: Option<Counters>,
+}
+
+/// One configured address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Addr {
+    pub index: u32,
+    pub prefix: u8,
+    pub tentative: bool,
+    pub duplicated: bool,
+    pub deprecated: bool,
+}
+
+/// The connected route chosen by nic detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    pub index: u32,
+    pub prefix: u8,
+}
+
+/// Which interface to look at.
+#[derive(Debug, Clone, Copy)]
+pub enum LinkRef<'a> {
+    Name(&'a IfName),
+    Index(u32),
+}
+
+/// A failed system call: what was being done and the errno.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SysError {
+    pub op: &'static str,
+    pub errno: i32,
+}
+
+impl SysError {
+    pub fn new(op: &'static str, errno: i32) -> SysError {
+        SysError { op, errno }
+    }
+
+    pub fn last(op: &'static str) -> SysError {
+        SysError::new(op, std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+    }
+
+    pub fn is(&self, errno: i32) -> bool {
+        self.errno == errno
+    }
+}
+
+impl fmt::Display for SysError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = std::io::Error::from_raw_os_error(self.errno);
+        // io::Error's Display adds " (os error N)"; keep only the text.
+        let s = e.to_string();
+        let text = s.split(" (os error").next().unwrap_or(&s);
+        write!(f, "{}: {}", self.op, text)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, SysError>;
+
+/// What the agent needs from a kernel.
+pub trait Backend {
+    /// An interface by name or index; `None` when it does not exist.
+    fn link(&mut self, which: LinkRef<'_>) -> Result<Option<Link>>;
+    /// `ip` as configured on interface `index`, or on any interface when `index` is `None`.
+    fn addr(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Addr>>;
+    /// The best connected route covering `ip` (on interface `index` when given): longest
+    /// prefix, then lowest metric, then lowest interface index.
+    fn route(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Route>>;
+    /// Add `ip/prefix` to `link`. Fails with `EEXIST` if it is there already.
+    fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()>;
+    /// Remove exactly `ip/prefix` from `link`.
+    fn del(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()>;
+    /// Send one gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6).
+    fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()>;
+}
+
+/// Whether this process runs with root's privileges.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}

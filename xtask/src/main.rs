@@ -1,0 +1,48 @@
+//! `cargo xtask <command>`: the project's automation, in Rust so it runs wherever cargo does.
+//!
+//! Each command lives in its own module; `main` only dispatches.
+
+mod ci;
+mod util;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  ci              the whole test suite (what .ci/run and the README run)
+  demo [--keep]   a three-node Pacemaker cluster in network namespaces moving a virtual IP
+  e2e             the cluster scenario as assertions (part of ci)
+  policies        build the example WebAssembly policies
+  fuzz [--time S] [TARGET]   run the cargo-fuzz targets
+  bench [--quick] measure ifaddr against ocf:heartbeat:IPaddr2
+  dist --target T build a release tarball (x86_64/aarch64 linux or freebsd)
+  install [--ocf-root DIR]   install the agent as $OCF_ROOT/resource.d/ifaddr/vip
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (cmd, rest) = match args.split_first() {
+        Some((c, r)) => (c.as_str(), r),
+        None => {
+            eprint!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cmd {
+        "ci" => ci::run(rest),
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
