@@ -309,7 +309,10 @@ mod tests {
         assert_eq!(v4_mask(24), Ipv4Addr::new(255, 255, 255, 0));
         assert_eq!(v4_mask(0), Ipv4Addr::new(0, 0, 0, 0));
         assert_eq!(v4_mask(32), Ipv4Addr::new(255, 255, 255, 255));
-        assert_eq!(v6_mask(64), "ffff:ffff:ffff:ffff::".parse::<Ipv6Addr>().unwrap());
+        assert_eq!(
+            v6_mask(64),
+            "ffff:ffff:ffff:ffff::".parse::<Ipv6Addr>().unwrap()
+        );
         assert_eq!(v6_mask(0), Ipv6Addr::UNSPECIFIED);
         assert_eq!(
             v4_broadcast(Ipv4Addr::new(192, 0, 2, 200), 24),

@@ -78,8 +78,14 @@ mod tests {
     #[test]
     fn short_buffers_are_refused() {
         let mut b = [0u8; 41];
-        assert_eq!(gratuitous_arp(&mut b, MAC, Ipv4Addr::new(192, 0, 2, 1)), Err(Overflow));
+        assert_eq!(
+            gratuitous_arp(&mut b, MAC, Ipv4Addr::new(192, 0, 2, 1)),
+            Err(Overflow)
+        );
         let mut b = [0u8; 31];
-        assert_eq!(unsolicited_na(&mut b, MAC, Ipv6Addr::LOCALHOST), Err(Overflow));
+        assert_eq!(
+            unsolicited_na(&mut b, MAC, Ipv6Addr::LOCALHOST),
+            Err(Overflow)
+        );
     }
 }

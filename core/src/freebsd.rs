@@ -137,7 +137,11 @@ pub fn in6_aliasreq(
 }
 
 /// `struct ifreq` naming one IPv4 address, for `SIOCDIFADDR`.
-pub fn ifreq_addr(buf: &mut [u8; IFREQ_LEN], name: &IfName, addr: Target<Ipv4Addr>) -> Result<(), Overflow> {
+pub fn ifreq_addr(
+    buf: &mut [u8; IFREQ_LEN],
+    name: &IfName,
+    addr: Target<Ipv4Addr>,
+) -> Result<(), Overflow> {
     let mut w = Writer::new(buf);
     w.bytes(&name.to_c())?;
     sockaddr_in(&mut w, addr.0)
@@ -159,7 +163,11 @@ pub fn ifreq_flags(buf: &[u8; IFREQ_LEN]) -> u32 {
 }
 
 /// `struct in6_ifreq` naming one IPv6 address, for `SIOCDIFADDR_IN6` and `SIOCGIFAFLAG_IN6`.
-pub fn in6_ifreq_addr(buf: &mut [u8; IN6_IFREQ_LEN], name: &IfName, addr: Target<Ipv6Addr>) -> Result<(), Overflow> {
+pub fn in6_ifreq_addr(
+    buf: &mut [u8; IN6_IFREQ_LEN],
+    name: &IfName,
+    addr: Target<Ipv6Addr>,
+) -> Result<(), Overflow> {
     let mut w = Writer::new(buf);
     w.bytes(&name.to_c())?;
     sockaddr_in6(&mut w, addr.0)?;
@@ -192,7 +200,12 @@ mod tests {
         assert!(Target::v6(Ipv6Addr::UNSPECIFIED).is_none());
         let name = IfName::parse("em0").unwrap();
         let mut b = [0xaau8; IFREQ_LEN];
-        ifreq_addr(&mut b, &name, Target::v4(Ipv4Addr::new(192, 0, 2, 200)).unwrap()).unwrap();
+        ifreq_addr(
+            &mut b,
+            &name,
+            Target::v4(Ipv4Addr::new(192, 0, 2, 200)).unwrap(),
+        )
+        .unwrap();
         assert_eq!(&b[..16], b"em0\0\0\0\0\0\0\0\0\0\0\0\0\0");
         assert_eq!(&b[16..24], &[16, 2, 0, 0, 192, 0, 2, 200]);
         assert_eq!(&b[24..], &[0; 8]);
@@ -202,7 +215,15 @@ mod tests {
     fn aliasreq_v4() {
         let name = IfName::parse("vlan100").unwrap();
         let mut b = [0xaau8; IN_ALIASREQ_LEN];
-        in_aliasreq(&mut b, &name, Ipv4Addr::new(192, 0, 2, 200), 24, Some(Ipv4Addr::new(192, 0, 2, 255)), 3).unwrap();
+        in_aliasreq(
+            &mut b,
+            &name,
+            Ipv4Addr::new(192, 0, 2, 200),
+            24,
+            Some(Ipv4Addr::new(192, 0, 2, 255)),
+            3,
+        )
+        .unwrap();
         assert_eq!(&b[..8], b"vlan100\0");
         assert_eq!(&b[16..24], &[16, 2, 0, 0, 192, 0, 2, 200]);
         assert_eq!(&b[32..40], &[16, 2, 0, 0, 192, 0, 2, 255]);

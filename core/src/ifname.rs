@@ -93,7 +93,10 @@ impl IfName {
 }
 
 impl ufmt::uDisplay for IfName {
-    fn fmt<W: ufmt::uWrite + ?Sized>(&self, f: &mut ufmt::Formatter<'_, W>) -> Result<(), W::Error> {
+    fn fmt<W: ufmt::uWrite + ?Sized>(
+        &self,
+        f: &mut ufmt::Formatter<'_, W>,
+    ) -> Result<(), W::Error> {
         f.write_str(&self.0)
     }
 }
@@ -104,7 +107,16 @@ mod tests {
 
     #[test]
     fn accepts_real_names() {
-        for n in ["eth0", "vlan100", "igb10", "epair0a", "em0.100", "veth_n1-a", "enp0s31f6", "lagg0"] {
+        for n in [
+            "eth0",
+            "vlan100",
+            "igb10",
+            "epair0a",
+            "em0.100",
+            "veth_n1-a",
+            "enp0s31f6",
+            "lagg0",
+        ] {
             assert_eq!(IfName::parse(n).unwrap().as_str(), n);
         }
         assert_eq!(IfName::parse("abcdefghijklmno").unwrap().as_str().len(), 15);

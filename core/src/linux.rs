@@ -125,8 +125,7 @@ impl<'a> Builder<'a> {
 
     fn finish(mut self) -> Result<usize, Overflow> {
         let len = self.w.pos();
-        self.w
-            .patch(nlfield::LEN, &(len as u32).to_ne_bytes())?;
+        self.w.patch(nlfield::LEN, &(len as u32).to_ne_bytes())?;
         Ok(len)
     }
 }
@@ -206,7 +205,13 @@ pub fn new_addr(buf: &mut [u8], seq: u32, r: &AddrRequest) -> Result<usize, Over
 
 /// `RTM_DELADDR` for exactly `ip/prefix` on interface `index`. The kernel matches the local
 /// address, the prefix length and the interface, so no other address can be removed.
-pub fn del_addr(buf: &mut [u8], seq: u32, index: u32, ip: &IpAddr, prefix: u8) -> Result<usize, Overflow> {
+pub fn del_addr(
+    buf: &mut [u8],
+    seq: u32,
+    index: u32,
+    ip: &IpAddr,
+    prefix: u8,
+) -> Result<usize, Overflow> {
     let family = family_byte(Family::of(ip));
     let mut b = Builder::new(buf, RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, seq)?;
     b.w.bytes(&[family, prefix, 0, 0])?;
@@ -227,9 +232,15 @@ pub fn get_addrs(buf: &mut [u8], seq: u32, family: Family, index: u32) -> Result
     b.finish()
 }
 
-/// `RTM_GETLINK` for one interface, by index (non-zero) or by name; statistics included.
-pub fn get_link(buf: &mut [u8], seq: u32, index: u32, name: Option<&str>) -> Result<usize, Overflow> {
-    let mut b = Builder::new(buf, RTM_GETLINK, NLM_F_REQUEST, seq)?;
+/// `RTM_GETLINK` for one interface, by index (non-zero) or by name; statistics included. The
+/// kernel answers with the link, then an acknowledgement.
+pub fn get_link(
+    buf: &mut [u8],
+    seq: u32,
+    index: u32,
+    name: Option<&str>,
+) -> Result<usize, Overflow> {
+    let mut b = Builder::new(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, seq)?;
     b.w.bytes(&[AF_UNSPEC, 0, 0, 0])?;
     b.w.bytes(&(index as i32).to_ne_bytes())?;
     b.w.bytes(&0u32.to_ne_bytes())?;
@@ -425,7 +436,12 @@ impl AddrInfo {
     /// the fields it keeps); used by tests and round-trip fuzzing.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Overflow> {
         let mut w = Writer::new(buf);
-        w.bytes(&[self.family, self.prefix, (self.flags & 0xff) as u8, self.scope])?;
+        w.bytes(&[
+            self.family,
+            self.prefix,
+            (self.flags & 0xff) as u8,
+            self.scope,
+        ])?;
         w.bytes(&self.index.to_ne_bytes())?;
         let attr = |w: &mut Writer<'_>, ty: u16, data: &[u8]| -> Result<(), Overflow> {
             w.bytes(&((RTA_HDRLEN + data.len()) as u16).to_ne_bytes())?;
@@ -499,8 +515,16 @@ impl LinkInfo {
                 IFLA_CARRIER => l.carrier = v.first().map(|&c| c != 0),
                 IFLA_STATS64 => {
                     let f = |i: usize| u64_at(v, i * 8);
-                    if let (Some(a), Some(b), Some(c), Some(d), Some(e), Some(g), Some(h), Some(k)) =
-                        (f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7))
+                    if let (
+                        Some(a),
+                        Some(b),
+                        Some(c),
+                        Some(d),
+                        Some(e),
+                        Some(g),
+                        Some(h),
+                        Some(k),
+                    ) = (f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7))
                     {
                         l.stats = Some(LinkStats {
                             rx_packets: a,
@@ -580,8 +604,15 @@ impl RouteInfo {
 /// Pick nic-detection's answer among routes: the longest prefix, then the lowest metric, then
 /// the lowest interface index. Deterministic for any order the kernel dumps routes in.
 pub fn better_route(a: &RouteInfo, b: &RouteInfo) -> bool {
-    (a.dst_len, core::cmp::Reverse(a.priority), core::cmp::Reverse(a.oif))
-        > (b.dst_len, core::cmp::Reverse(b.priority), core::cmp::Reverse(b.oif))
+    (
+        a.dst_len,
+        core::cmp::Reverse(a.priority),
+        core::cmp::Reverse(a.oif),
+    ) > (
+        b.dst_len,
+        core::cmp::Reverse(b.priority),
+        core::cmp::Reverse(b.oif),
+    )
 }
 
 #[cfg(test)]

@@ -27,7 +27,13 @@ pub struct Param {
     pub longdesc: &'static str,
 }
 
-const fn param(name: &'static str, ty: &'static str, default: Option<&'static str>, shortdesc: &'static str, longdesc: &'static str) -> Param {
+const fn param(
+    name: &'static str,
+    ty: &'static str,
+    default: Option<&'static str>,
+    shortdesc: &'static str,
+    longdesc: &'static str,
+) -> Param {
     Param {
         name,
         required: false,
@@ -373,7 +379,11 @@ mod tests {
         }
         for p in PARAMS.iter().filter(|p| p.name != "ip") {
             let e = crate::params::Params::parse(&One(p.name)).unwrap_err();
-            assert_eq!(e.name, p.name, "parameter {} is not read by Params::parse", p.name);
+            assert_eq!(
+                e.name, p.name,
+                "parameter {} is not read by Params::parse",
+                p.name
+            );
         }
     }
 

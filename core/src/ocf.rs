@@ -115,7 +115,14 @@ mod tests {
         assert_eq!(Action::parse("meta-data"), Some(Action::MetaData));
         assert_eq!(Action::parse("no_cmd"), None);
         assert_eq!(Action::parse(""), None);
-        for a in [Action::Start, Action::Stop, Action::Monitor, Action::MetaData, Action::ValidateAll, Action::ReloadAgent] {
+        for a in [
+            Action::Start,
+            Action::Stop,
+            Action::Monitor,
+            Action::MetaData,
+            Action::ValidateAll,
+            Action::ReloadAgent,
+        ] {
             assert_eq!(Action::parse(a.name()), Some(a));
         }
     }

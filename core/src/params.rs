@@ -115,9 +115,7 @@ impl Params {
         };
         if let (Broadcast::Addr(b), Some(p)) = (broadcast, prefix) {
             if let IpAddr::V4(v4) = ip {
-                if addr::v4_broadcast(v4, p).is_some()
-                    && !addr::covers(&IpAddr::V4(b), p, &ip)
-                {
+                if addr::v4_broadcast(v4, p).is_some() && !addr::covers(&IpAddr::V4(b), p, &ip) {
                     return Err(err("broadcast", "is not in the subnet of ip/cidr_netmask"));
                 }
             }
@@ -130,8 +128,10 @@ impl Params {
             Some(s) => Some(
                 addr::parse_decimal(s)
                     .filter(|&n| n < u64::from(u32::MAX))
-                    .ok_or(err("preferred_lft", "is not 'forever' or a number of seconds"))?
-                    as u32,
+                    .ok_or(err(
+                        "preferred_lft",
+                        "is not 'forever' or a number of seconds",
+                    ))? as u32,
             ),
         };
         if family == Family::V4 {
@@ -152,7 +152,8 @@ impl Params {
             Some(s) => Some(
                 addr::parse_decimal(s)
                     .filter(|n| (1..=255).contains(n))
-                    .ok_or(err("carp_vhid", "is not a number from 1 to 255"))? as u8,
+                    .ok_or(err("carp_vhid", "is not a number from 1 to 255"))?
+                    as u8,
             ),
         };
         let policy = match text(src, "policy")? {
@@ -259,7 +260,10 @@ fn range_reason(name: &str) -> &'static str {
 fn boolean(src: &impl Source, name: &'static str, default: bool) -> Result<bool, ParamError> {
     match text(src, name)? {
         None => Ok(default),
-        Some(s) => parse_bool(s).ok_or(err(name, "is not a boolean (true/false, yes/no, 1/0, on/off)")),
+        Some(s) => parse_bool(s).ok_or(err(
+            name,
+            "is not a boolean (true/false, yes/no, 1/0, on/off)",
+        )),
     }
 }
 
@@ -287,10 +291,14 @@ fn ns_name<const N: usize>(
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'))
                 && !s.starts_with(['.', '-']);
             if !ok {
-                return Err(err(name, "has a character outside A-Z a-z 0-9 _ . - (or starts with . or -)"));
+                return Err(err(
+                    name,
+                    "has a character outside A-Z a-z 0-9 _ . - (or starts with . or -)",
+                ));
             }
             let mut n = String::new();
-            n.push_str(s).map_err(|_| err(name, "is longer than 63 bytes"))?;
+            n.push_str(s)
+                .map_err(|_| err(name, "is longer than 63 bytes"))?;
             Ok(Some(n))
         }
     }
@@ -364,9 +372,17 @@ impl OpContext {
 pub fn escape<const N: usize>(value: &[u8], out: &mut String<N>) {
     let room = N.saturating_sub(out.len());
     let cut = value.len() > room;
-    let take = if cut { room.saturating_sub(1) } else { value.len() };
+    let take = if cut {
+        room.saturating_sub(1)
+    } else {
+        value.len()
+    };
     for &c in &value[..take] {
-        let ch = if (0x20..0x7f).contains(&c) { c as char } else { '?' };
+        let ch = if (0x20..0x7f).contains(&c) {
+            c as char
+        } else {
+            '?'
+        };
         let _ = out.push(ch);
     }
     if cut {
@@ -425,20 +441,106 @@ mod tests {
             (&[("OCF_RESKEY_ip", b"not_ip_address")], "ip"),
             (&[("OCF_RESKEY_ip", b"192.0.2.1\0")], "ip"),
             (&[("OCF_RESKEY_ip", b"\xff\xfe")], "ip"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_cidr_netmask", b"not_netmask")], "cidr_netmask"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_broadcast", b"not_broadcast")], "broadcast"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_nic", b"eth0;ls")], "nic"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_arp_count", b"-1")], "arp_count"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_arp_interval", b"0")], "arp_interval"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_nodad", b"true")], "nodad"),
-            (&[("OCF_RESKEY_ip", b"2001:db8::1"), ("OCF_RESKEY_nodad", b"maybe")], "nodad"),
-            (&[("OCF_RESKEY_ip", b"2001:db8::1"), ("OCF_RESKEY_broadcast", b"+")], "broadcast"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_carp_vhid", b"0")], "carp_vhid"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_policy", b"rel/p.wasm")], "policy"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_policy", b"/a/../p.wasm")], "policy"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_policy_args", b"x")], "policy_args"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_jail", b"j1"), ("OCF_RESKEY_network_namespace", b"n1")], "jail"),
-            (&[("OCF_RESKEY_ip", b"192.0.2.1"), ("OCF_RESKEY_cidr_netmask", b"24"), ("OCF_RESKEY_broadcast", b"198.51.100.255")], "broadcast"),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_cidr_netmask", b"not_netmask"),
+                ],
+                "cidr_netmask",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_broadcast", b"not_broadcast"),
+                ],
+                "broadcast",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_nic", b"eth0;ls"),
+                ],
+                "nic",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_arp_count", b"-1"),
+                ],
+                "arp_count",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_arp_interval", b"0"),
+                ],
+                "arp_interval",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_nodad", b"true"),
+                ],
+                "nodad",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"2001:db8::1"),
+                    ("OCF_RESKEY_nodad", b"maybe"),
+                ],
+                "nodad",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"2001:db8::1"),
+                    ("OCF_RESKEY_broadcast", b"+"),
+                ],
+                "broadcast",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_carp_vhid", b"0"),
+                ],
+                "carp_vhid",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_policy", b"rel/p.wasm"),
+                ],
+                "policy",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_policy", b"/a/../p.wasm"),
+                ],
+                "policy",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_policy_args", b"x"),
+                ],
+                "policy_args",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_jail", b"j1"),
+                    ("OCF_RESKEY_network_namespace", b"n1"),
+                ],
+                "jail",
+            ),
+            (
+                &[
+                    ("OCF_RESKEY_ip", b"192.0.2.1"),
+                    ("OCF_RESKEY_cidr_netmask", b"24"),
+                    ("OCF_RESKEY_broadcast", b"198.51.100.255"),
+                ],
+                "broadcast",
+            ),
         ];
         for (env, name) in cases {
             assert_eq!(p(env).unwrap_err().name, *name, "{env:?}");

@@ -1,0 +1,440 @@
+//! The OCF actions, written once over [`Backend`]: what "started", "stopped" and "healthy"
+//! mean for a virtual address, independent of the kernel that holds it.
+
+use crate::log;
+use crate::sys::{self, Addr, Backend, Link, LinkRef, SysError};
+use ifaddr_core::addr::{self, Broadcast, Family};
+use ifaddr_core::ocf::{ApiVersion, Exit};
+use ifaddr_core::params::{OpContext, Params};
+use std::net::IpAddr;
+use std::time::{Duration, Instant};
+
+/// A failed action: its exit code and the one-line reason for `ocf-exit-reason:`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fail {
+    pub exit: Exit,
+    pub reason: String,
+}
+
+pub fn fail(exit: Exit, reason: impl Into<String>) -> Fail {
+    Fail {
+        exit,
+        reason: reason.into(),
+    }
+}
+
+impl From<SysError> for Fail {
+    fn from(e: SysError) -> Fail {
+        let exit = match e.errno {
+            libc::EPERM | libc::EACCES => Exit::ErrPerm,
+            libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT => Exit::ErrInstalled,
+            _ => Exit::ErrGeneric,
+        };
+        fail(exit, e.to_string())
+    }
+}
+
+pub type Outcome = Result<Exit, Fail>;
+
+/// Everything an action needs.
+pub struct Agent<'a, B: Backend> {
+    pub sys: &'a mut B,
+    pub p: &'a Params,
+    pub ctx: &'a OpContext,
+    pub api: ApiVersion,
+    /// When the action began; its deadline is `started + timeout`.
+    pub started: Instant,
+}
+
+/// Where the address belongs: the interface and the prefix.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub link: Link,
+    pub prefix: u8,
+}
+
+impl<B: Backend> Agent<'_, B> {
+    fn deadline(&self) -> Instant {
+        // Leave a second for the reply to reach Pacemaker before it gives up on us.
+        let budget = Duration::from_millis(self.ctx.timeout_ms.saturating_sub(1000).max(500));
+        self.started + budget
+    }
+
+    /// Work out the interface and prefix from the parameters and the routing table, exactly as
+    /// start does, so that every action agrees.
+    pub fn resolve(&mut self) -> Result<Target, Fail> {
+        let ip = self.p.ip;
+        let target = match &self.p.nic {
+            Some(nic) => {
+                let link = self.sys.link(LinkRef::Name(nic))?.ok_or_else(|| {
+                    fail(
+                        Exit::ErrArgs,
+                        format!("nic {nic} does not exist on this host", nic = nic.as_str()),
+                    )
+                })?;
+                let prefix = match self.p.prefix {
+                    Some(p) => p,
+                    None => self
+                        .sys
+                        .route(&ip, Some(link.index))?
+                        .map(|r| r.prefix)
+                        .ok_or_else(|| {
+                            fail(
+                                Exit::ErrGeneric,
+                                format!(
+                                    "no connected route on {} covers {ip}; set cidr_netmask",
+                                    link.name.as_str()
+                                ),
+                            )
+                        })?,
+                };
+                Target { link, prefix }
+            }
+            None => {
+                let route = self.sys.route(&ip, None)?.ok_or_else(|| {
+                    fail(
+                        Exit::ErrArgs,
+                        format!("no connected route covers {ip}; set nic (and cidr_netmask)"),
+                    )
+                })?;
+                let link = self.sys.link(LinkRef::Index(route.index))?.ok_or_else(|| {
+                    fail(
+                        Exit::ErrGeneric,
+                        "the interface of the route to ip vanished",
+                    )
+                })?;
+                if let Some(p) = self.p.prefix {
+                    if p < route.prefix {
+                        return Err(fail(
+                            Exit::ErrArgs,
+                            format!(
+                                "cidr_netmask /{p} is wider than the connected route /{} on {}; set nic to force it",
+                                route.prefix,
+                                link.name.as_str()
+                            ),
+                        ));
+                    }
+                }
+                Target {
+                    prefix: self.p.prefix.unwrap_or(route.prefix),
+                    link,
+                }
+            }
+        };
+        if target.link.loopback {
+            return Err(fail(
+                Exit::ErrArgs,
+                format!("{} is a loopback interface", target.link.name.as_str()),
+            ));
+        }
+        Ok(target)
+    }
+
+    pub fn validate(&mut self) -> Outcome {
+        if self.p.carp_vhid.is_some() && !cfg!(target_os = "freebsd") {
+            return Err(fail(
+                Exit::ErrArgs,
+                "carp_vhid is supported on FreeBSD only",
+            ));
+        }
+        if self.p.jail.is_some() && !cfg!(target_os = "freebsd") {
+            return Err(fail(Exit::ErrArgs, "jail is supported on FreeBSD only"));
+        }
+        if self.p.network_namespace.is_some() && !cfg!(target_os = "linux") {
+            return Err(fail(
+                Exit::ErrArgs,
+                "network_namespace is supported on Linux only",
+            ));
+        }
+        if self.p.iflabel.is_some() && !cfg!(target_os = "linux") {
+            return Err(fail(Exit::ErrArgs, "iflabel is supported on Linux only"));
+        }
+        self.resolve()?;
+        if self.p.policy.is_some() {
+            crate::policy::validate(self.p).map_err(|(exit, reason)| fail(exit, reason))?;
+        }
+        Ok(Exit::Success)
+    }
+
+    /// Where the address is now, on the interface it belongs to. `Ok(None)` when absent.
+    /// `Err` carries monitor's verdict for a vanished nic.
+    fn locate(&mut self) -> Result<Option<(Link, Addr, Option<u8>)>, Fail> {
+        let ip = self.p.ip;
+        if let Some(nic) = &self.p.nic {
+            let Some(link) = self.sys.link(LinkRef::Name(nic))? else {
+                return Err(fail(
+                    Exit::NotRunning,
+                    format!("nic {} does not exist", nic.as_str()),
+                ));
+            };
+            let Some(a) = self.sys.addr(&ip, Some(link.index))? else {
+                return Ok(None);
+            };
+            return Ok(Some((link, a, self.p.prefix)));
+        }
+        // nic detection: the interface start would pick; when no route says (the address's own
+        // subnet route is gone with it), wherever the address is.
+        let route = self.sys.route(&ip, None)?;
+        let index = route.map(|r| r.index);
+        let found = self.sys.addr(&ip, index)?;
+        let Some(a) = found else { return Ok(None) };
+        let Some(link) = self.sys.link(LinkRef::Index(a.index))? else {
+            return Ok(None);
+        };
+        let expected = self
+            .p
+            .prefix
+            .or(route.filter(|r| r.index == a.index).map(|r| r.prefix));
+        Ok(Some((link, a, expected)))
+    }
+
+    pub fn monitor(&mut self) -> Outcome {
+        let ip = self.p.ip;
+        let (link, a, expected) = match self.locate() {
+            Ok(Some(x)) => x,
+            Ok(None) => return Ok(Exit::NotRunning),
+            Err(f) if f.exit == Exit::NotRunning => {
+                // A vanished nic: stopped for a probe, a failure for a recurring monitor.
+                if self.ctx.is_probe() {
+                    log::debug(&f.reason);
+                    return Ok(Exit::NotRunning);
+                }
+                return Err(fail(
+                    Exit::ErrGeneric,
+                    format!("{}: {ip} is gone with it", f.reason),
+                ));
+            }
+            Err(f) => return Err(f),
+        };
+        let name = link.name.as_str().to_owned();
+        let builtin: Result<(), Fail> = (|| {
+            if a.duplicated {
+                return Err(fail(
+                    Exit::ErrGeneric,
+                    format!("{ip} on {name} failed duplicate address detection"),
+                ));
+            }
+            if let Some(e) = expected {
+                if e != a.prefix {
+                    return Err(fail(
+                        Exit::ErrGeneric,
+                        format!("{ip} is on {name} with prefix /{}, expected /{e}", a.prefix),
+                    ));
+                }
+            }
+            if !link.up {
+                return Err(fail(Exit::ErrGeneric, format!("interface {name} is down")));
+            }
+            if self.ctx.depth >= 10 && !link.carrier {
+                return Err(fail(
+                    Exit::ErrGeneric,
+                    format!("interface {name} has no carrier"),
+                ));
+            }
+            Ok(())
+        })();
+        if self.p.policy.is_some() {
+            let builtin_exit = match &builtin {
+                Ok(()) => Exit::Success,
+                Err(f) => f.exit,
+            };
+            if let Err(f) = &builtin {
+                log::info(&format!("built-in check: {}", f.reason));
+            }
+            let o = crate::policy::evaluate(
+                self.p,
+                self.ctx,
+                self.api,
+                Some(&link),
+                Some(&a),
+                builtin_exit,
+            );
+            return match (o.exit, o.reason) {
+                (Exit::Success, _) => Ok(Exit::Success),
+                (Exit::Degraded, r) => {
+                    if let Some(r) = r {
+                        log::warn(&r);
+                        crate::exit_reason(&r);
+                    }
+                    Ok(Exit::Degraded)
+                }
+                (e, r) => Err(fail(
+                    e,
+                    r.unwrap_or_else(|| format!("policy answered {}", e.name())),
+                )),
+            };
+        }
+        builtin.map(|()| Exit::Success)
+    }
+
+    pub fn start(&mut self) -> Outcome {
+        if !sys::is_root() {
+            return Err(fail(Exit::ErrPerm, "start must run as root"));
+        }
+        let ip = self.p.ip;
+        let t = self.resolve()?;
+        let name = t.link.name.as_str().to_owned();
+        if let Some(a) = self.sys.addr(&ip, Some(t.link.index))? {
+            if a.prefix == t.prefix && !a.duplicated {
+                if a.tentative {
+                    self.wait_dad(&t)?;
+                }
+                log::info(&format!("{ip}/{} is already on {name}", a.prefix));
+                return Ok(Exit::Success);
+            }
+            // Replace path: the same address with another prefix (or a failed DAD) goes first.
+            log::info(&format!(
+                "replacing {ip}/{} on {name} with {ip}/{}",
+                a.prefix, t.prefix
+            ));
+            self.sys.del(&t.link, &ip, a.prefix)?;
+        }
+        if !t.link.up {
+            return Err(fail(Exit::ErrGeneric, format!("interface {name} is down")));
+        }
+        if let Err(e) = self.sys.add(&t.link, self.p, t.prefix) {
+            if self.p.family() == Family::V6 && e.is(libc::EACCES) {
+                return Err(fail(
+                    Exit::ErrInstalled,
+                    format!("IPv6 is disabled on {name}"),
+                ));
+            }
+            if e.is(libc::EEXIST) {
+                // Someone added it between our look and our add: fine if it is what we want.
+                if let Some(a) = self.sys.addr(&ip, Some(t.link.index))? {
+                    if a.prefix == t.prefix {
+                        return Ok(Exit::Success);
+                    }
+                }
+            }
+            return Err(e.into());
+        }
+        log::info(&format!("added {ip}/{} to {name}", t.prefix));
+        if self.p.family() == Family::V6 && !self.p.nodad {
+            if let Err(f) = self.wait_dad(&t) {
+                // Leave the system as we found it.
+                let _ = self.sys.del(&t.link, &ip, t.prefix);
+                return Err(f);
+            }
+        }
+        self.announce(&t);
+        if self.p.policy.is_some() {
+            crate::policy::on_start(self.p, self.ctx);
+        }
+        Ok(Exit::Success)
+    }
+
+    fn wait_dad(&mut self, t: &Target) -> Result<(), Fail> {
+        let ip = self.p.ip;
+        let deadline = self.deadline();
+        let mut pause = Duration::from_millis(5);
+        loop {
+            match self.sys.addr(&ip, Some(t.link.index))? {
+                None => {
+                    return Err(fail(
+                        Exit::ErrGeneric,
+                        format!(
+                            "{ip} vanished from {} during duplicate address detection",
+                            t.link.name.as_str()
+                        ),
+                    ))
+                }
+                Some(a) if a.duplicated => {
+                    return Err(fail(
+                        Exit::ErrGeneric,
+                        format!(
+                            "duplicate address detected: another host on {} already uses {ip}",
+                            t.link.name.as_str()
+                        ),
+                    ))
+                }
+                Some(a) if !a.tentative => return Ok(()),
+                Some(_) => {}
+            }
+            if Instant::now() + pause > deadline {
+                return Err(fail(
+                    Exit::ErrGeneric,
+                    format!(
+                        "duplicate address detection for {ip} did not finish within the {} ms timeout",
+                        self.ctx.timeout_ms
+                    ),
+                ));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(50));
+        }
+    }
+
+    /// Send the first announcement now and the rest from a background process, so start is
+    /// not held back by `arp_count * arp_interval`.
+    fn announce(&mut self, t: &Target) {
+        let ip = self.p.ip;
+        if self.p.arp_count == 0 || t.link.mac.is_none() {
+            return;
+        }
+        if let Err(e) = self.sys.announce(&t.link, &ip) {
+            log::warn(&format!("announcement for {ip} failed: {e}"));
+            return;
+        }
+        let rest = self.p.arp_count - 1;
+        if rest == 0 {
+            return;
+        }
+        let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
+        if crate::background() {
+            for _ in 0..rest {
+                std::thread::sleep(interval);
+                if self.sys.announce(&t.link, &ip).is_err() {
+                    break;
+                }
+            }
+            crate::exit_now(0);
+        }
+    }
+
+    pub fn stop(&mut self) -> Outcome {
+        if !sys::is_root() {
+            return Err(fail(Exit::ErrPerm, "stop must run as root"));
+        }
+        let ip = self.p.ip;
+        let (link, a) = match self.locate() {
+            Ok(Some((link, a, _))) => (link, a),
+            Ok(None) => return Ok(Exit::Success),
+            // A vanished interface means the address is gone too.
+            Err(f) if f.exit == Exit::NotRunning => {
+                log::info(&format!("{}; {ip} is stopped", f.reason));
+                return Ok(Exit::Success);
+            }
+            Err(f) => return Err(f),
+        };
+        match self.sys.del(&link, &ip, a.prefix) {
+            Ok(()) => {}
+            Err(e) if e.is(libc::EADDRNOTAVAIL) || e.is(libc::ENODEV) || e.is(libc::ENXIO) => {}
+            Err(e) => return Err(e.into()),
+        }
+        if self.sys.addr(&ip, Some(link.index))?.is_some() {
+            return Err(fail(
+                Exit::ErrGeneric,
+                format!("{ip} is still on {} after removal", link.name.as_str()),
+            ));
+        }
+        log::info(&format!(
+            "removed {ip}/{} from {}",
+            a.prefix,
+            link.name.as_str()
+        ));
+        if self.p.policy.is_some() {
+            crate::policy::on_stop(self.p, self.ctx);
+        }
+        Ok(Exit::Success)
+    }
+}
+
+/// The IPv4 broadcast address to configure for `ip/prefix`.
+pub fn broadcast_for(p: &Params, prefix: u8) -> Option<std::net::Ipv4Addr> {
+    match (p.ip, p.broadcast) {
+        (IpAddr::V4(v4), Broadcast::Auto) => addr::v4_broadcast(v4, prefix),
+        (IpAddr::V4(_), Broadcast::Addr(b)) => Some(b),
+        _ => None,
+    }
+}

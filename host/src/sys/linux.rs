@@ -1,0 +1,453 @@
+//! Linux backend: rtnetlink for addresses, links and routes; a packet socket for gratuitous
+//! ARP; a raw ICMPv6 socket for unsolicited neighbour advertisements.
+
+use super::{Addr, Backend, Counters, Link, LinkRef, Result, Route, SysError};
+use crate::agent::broadcast_for;
+use ifaddr_core::addr::Family;
+use ifaddr_core::linux::{self as nl, AddrInfo, LinkInfo, Messages, RouteInfo};
+use ifaddr_core::params::Params;
+use std::net::IpAddr;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+
+/// Size of the receive buffer: large enough for any single netlink message batch the kernel
+/// sends in one datagram (dumps are split by the kernel to fit).
+const RECV_BUF: usize = 64 * 1024;
+
+pub struct Sys {
+    fd: OwnedFd,
+    seq: u32,
+    buf: Vec<u8>,
+}
+
+fn socket(domain: i32, ty: i32, proto: i32, op: &'static str) -> Result<OwnedFd> {
+    // SAFETY: socket takes no pointers; a non-negative result is a fresh descriptor we own.
+    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_CLOEXEC, proto) };
+    if fd < 0 {
+        return Err(SysError::last(op));
+    }
+    // SAFETY: fd was just returned by socket and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+fn setsockopt_int(
+    fd: &OwnedFd,
+    level: i32,
+    name: i32,
+    value: i32,
+) -> std::result::Result<(), SysError> {
+    // SAFETY: the option value points at a live i32 and its exact size is passed.
+    let r = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&value as *const i32).cast(),
+            std::mem::size_of::<i32>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        Err(SysError::last("setsockopt"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Enter the named network namespace (`/run/netns/NAME`, as `ip netns` creates them).
+fn enter_netns(name: &str) -> Result<()> {
+    let path = format!("/run/netns/{name}");
+    let f = std::fs::File::open(&path)
+        .map_err(|e| SysError::new("open /run/netns", e.raw_os_error().unwrap_or(libc::ENOENT)))?;
+    // SAFETY: f is an open namespace file; setns does not retain the descriptor.
+    let r = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };
+    if r < 0 {
+        return Err(SysError::last("setns"));
+    }
+    Ok(())
+}
+
+impl Sys {
+    pub fn open(p: &Params) -> Result<Sys> {
+        if let Some(ns) = &p.network_namespace {
+            enter_netns(ns)?;
+        }
+        let fd = socket(
+            libc::AF_NETLINK,
+            libc::SOCK_RAW,
+            libc::NETLINK_ROUTE,
+            "netlink socket",
+        )?;
+        // Have the kernel filter dumps by interface (Linux 4.20+); older kernels ignore the
+        // request and we filter ourselves anyway.
+        let _ = setsockopt_int(&fd, libc::SOL_NETLINK, libc::NETLINK_GET_STRICT_CHK, 1);
+        Ok(Sys {
+            fd,
+            seq: std::process::id().wrapping_mul(1000),
+            buf: vec![0; RECV_BUF],
+        })
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1);
+        self.seq
+    }
+
+    /// Send `req` and feed every reply message to `each`, until the kernel's acknowledgement
+    /// or the end of a dump. A negative errno in the reply becomes an error for `op`.
+    fn transact(
+        &mut self,
+        req: &[u8],
+        seq: u32,
+        op: &'static str,
+        mut each: impl FnMut(&nl::Message<'_>),
+    ) -> Result<()> {
+        let mut sa: libc::sockaddr_nl = unsafe_zeroed_nl();
+        sa.nl_family = libc::AF_NETLINK as u16;
+        // SAFETY: req is a live buffer of req.len() bytes; sa is a valid sockaddr_nl.
+        let n = unsafe {
+            libc::sendto(
+                self.fd.as_raw_fd(),
+                req.as_ptr().cast(),
+                req.len(),
+                0,
+                (&sa as *const libc::sockaddr_nl).cast(),
+                std::mem::size_of::<libc::sockaddr_nl>() as libc::socklen_t,
+            )
+        };
+        if n < 0 {
+            return Err(SysError::last(op));
+        }
+        loop {
+            // SAFETY: buf is a live, writable buffer of buf.len() bytes.
+            let n = unsafe {
+                libc::recv(
+                    self.fd.as_raw_fd(),
+                    self.buf.as_mut_ptr().cast(),
+                    self.buf.len(),
+                    0,
+                )
+            };
+            if n < 0 {
+                let e = SysError::last(op);
+                if e.is(libc::EINTR) {
+                    continue;
+                }
+                return Err(e);
+            }
+            let data = &self.buf[..n as usize];
+            for m in Messages::new(data) {
+                let m = m.map_err(|_| SysError::new(op, libc::EBADMSG))?;
+                if m.seq != seq {
+                    continue;
+                }
+                match m.ty {
+                    nl::NLMSG_ERROR => {
+                        let code = nl::error_code(m.payload)
+                            .map_err(|_| SysError::new(op, libc::EBADMSG))?;
+                        return if code == 0 {
+                            Ok(())
+                        } else {
+                            Err(SysError::new(op, -code))
+                        };
+                    }
+                    nl::NLMSG_DONE => {
+                        let code = nl::error_code(m.payload).unwrap_or(0);
+                        return if code >= 0 {
+                            Ok(())
+                        } else {
+                            Err(SysError::new(op, -code))
+                        };
+                    }
+                    nl::NLMSG_NOOP | nl::NLMSG_OVERRUN => {}
+                    _ => each(&m),
+                }
+            }
+        }
+    }
+
+    fn link_info(&mut self, which: LinkRef<'_>) -> Result<Option<LinkInfo>> {
+        let seq = self.next_seq();
+        let mut req = [0u8; 64];
+        let len = match which {
+            LinkRef::Name(n) => nl::get_link(&mut req, seq, 0, Some(n.as_str())),
+            LinkRef::Index(i) => nl::get_link(&mut req, seq, i, None),
+        }
+        .map_err(|_| SysError::new("RTM_GETLINK", libc::ENOBUFS))?;
+        let mut found = None;
+        let r = self.transact(&req[..len], seq, "RTM_GETLINK", |m| {
+            if m.ty == nl::RTM_NEWLINK {
+                if let Ok(l) = LinkInfo::parse(m.payload) {
+                    found = Some(l);
+                }
+            }
+        });
+        match r {
+            Ok(()) => Ok(found),
+            Err(e) if e.is(libc::ENODEV) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn addrs(&mut self, family: Family, index: u32, mut each: impl FnMut(&AddrInfo)) -> Result<()> {
+        let seq = self.next_seq();
+        let mut req = [0u8; 32];
+        let len = nl::get_addrs(&mut req, seq, family, index)
+            .map_err(|_| SysError::new("RTM_GETADDR", libc::ENOBUFS))?;
+        self.transact(&req[..len], seq, "RTM_GETADDR", |m| {
+            if m.ty == nl::RTM_NEWADDR {
+                if let Ok(a) = AddrInfo::parse(m.payload) {
+                    if index == 0 || a.index == index {
+                        each(&a);
+                    }
+                }
+            }
+        })
+    }
+
+    /// Linux deletes every secondary address of a subnet with its primary unless
+    /// `promote_secondaries` is set. Before removing a primary that has secondaries, turn the
+    /// promotion on for that interface so that exactly one address goes.
+    fn protect_secondaries(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()> {
+        let IpAddr::V4(_) = ip else { return Ok(()) };
+        let mut ours_primary = false;
+        let mut others_in_subnet = false;
+        self.addrs(Family::V4, link.index, |a| {
+            let Some(aip) = a.ip else { return };
+            if aip == *ip && a.prefix == prefix {
+                ours_primary = a.flags & nl::IFA_F_SECONDARY == 0;
+            } else if a.prefix == prefix && ifaddr_core::addr::covers(ip, prefix, &aip) {
+                others_in_subnet = true;
+            }
+        })?;
+        if ours_primary && others_in_subnet {
+            let path = format!(
+                "/proc/sys/net/ipv4/conf/{}/promote_secondaries",
+                link.name.as_str()
+            );
+            let current = std::fs::read_to_string(&path).unwrap_or_default();
+            if current.trim() != "1" {
+                crate::log::info(&format!(
+                    "{ip} is the primary address of its subnet on {}; enabling promote_secondaries there so its secondaries stay",
+                    link.name.as_str()
+                ));
+                std::fs::write(&path, "1").map_err(|e| {
+                    SysError::new(
+                        "write promote_secondaries",
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    )
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An all-zero `sockaddr_nl` (pid 0 = the kernel, no groups).
+fn unsafe_zeroed_nl() -> libc::sockaddr_nl {
+    // SAFETY: sockaddr_nl is plain old data for which all-zero bytes are a valid value.
+    unsafe { std::mem::zeroed() }
+}
+
+fn to_link(l: LinkInfo) -> Option<Link> {
+    let name = l.name?;
+    Some(Link {
+        index: l.index,
+        name,
+        up: l.flags & nl::IFF_UP != 0,
+        carrier: l.flags & nl::IFF_LOWER_UP != 0 && l.flags & nl::IFF_RUNNING != 0,
+        loopback: l.flags & nl::IFF_LOOPBACK != 0,
+        mtu: l.mtu.unwrap_or(0),
+        mac: (l.hwaddr.len() == 6
+            && l.flags & nl::IFF_NOARP == 0
+            && l.hwaddr.iter().any(|&b| b != 0))
+        .then(|| {
+            let mut m = [0u8; 6];
+            m.copy_from_slice(&l.hwaddr);
+            m
+        }),
+        counters: l.stats.map(|s| Counters {
+            rx_packets: s.rx_packets,
+            tx_packets: s.tx_packets,
+            rx_errors: s.rx_errors,
+            tx_errors: s.tx_errors,
+            rx_dropped: s.rx_dropped,
+            tx_dropped: s.tx_dropped,
+        }),
+    })
+}
+
+impl Backend for Sys {
+    fn link(&mut self, which: LinkRef<'_>) -> Result<Option<Link>> {
+        Ok(self.link_info(which)?.and_then(to_link))
+    }
+
+    fn addr(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Addr>> {
+        let mut found = None;
+        self.addrs(Family::of(ip), index.unwrap_or(0), |a| {
+            if a.ip.as_ref() == Some(ip) && found.is_none() {
+                found = Some(Addr {
+                    index: a.index,
+                    prefix: a.prefix,
+                    tentative: a.flags & nl::IFA_F_TENTATIVE != 0,
+                    duplicated: a.flags & nl::IFA_F_DADFAILED != 0,
+                    deprecated: a.flags & nl::IFA_F_DEPRECATED != 0,
+                });
+            }
+        })?;
+        Ok(found)
+    }
+
+    fn route(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Route>> {
+        let seq = self.next_seq();
+        let mut req = [0u8; 32];
+        let len = nl::get_routes(&mut req, seq, Family::of(ip))
+            .map_err(|_| SysError::new("RTM_GETROUTE", libc::ENOBUFS))?;
+        let mut best: Option<RouteInfo> = None;
+        self.transact(&req[..len], seq, "RTM_GETROUTE", |m| {
+            if m.ty != nl::RTM_NEWROUTE {
+                return;
+            }
+            let Ok(r) = RouteInfo::parse(m.payload) else {
+                return;
+            };
+            if !r.is_connected_cover(ip) || index.is_some_and(|i| r.oif != Some(i)) {
+                return;
+            }
+            if best.as_ref().is_none_or(|b| nl::better_route(&r, b)) {
+                best = Some(r);
+            }
+        })?;
+        Ok(best.and_then(|r| {
+            Some(Route {
+                index: r.oif?,
+                prefix: r.dst_len,
+            })
+        }))
+    }
+
+    fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()> {
+        let mut flags = 0;
+        if p.nodad {
+            flags |= nl::IFA_F_NODAD;
+        }
+        let label = p.iflabel.as_ref().and_then(|l| {
+            let mut s = heapless::String::<15>::new();
+            s.push_str(link.name.as_str()).ok()?;
+            s.push(':').ok()?;
+            s.push_str(l).ok()?;
+            Some(s)
+        });
+        let req = nl::AddrRequest {
+            index: link.index,
+            ip: p.ip,
+            prefix,
+            broadcast: broadcast_for(p, prefix),
+            flags,
+            label,
+            lifetimes: p.preferred_lft.map(|pl| (pl, u32::MAX)),
+        };
+        let seq = self.next_seq();
+        let mut buf = [0u8; 128];
+        let len = nl::new_addr(&mut buf, seq, &req)
+            .map_err(|_| SysError::new("RTM_NEWADDR", libc::ENOBUFS))?;
+        self.transact(&buf[..len], seq, "RTM_NEWADDR", |_| {})
+    }
+
+    fn del(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()> {
+        self.protect_secondaries(link, ip, prefix)?;
+        let seq = self.next_seq();
+        let mut buf = [0u8; 64];
+        let len = nl::del_addr(&mut buf, seq, link.index, ip, prefix)
+            .map_err(|_| SysError::new("RTM_DELADDR", libc::ENOBUFS))?;
+        self.transact(&buf[..len], seq, "RTM_DELADDR", |_| {})
+    }
+
+    fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
+        let Some(mac) = link.mac else { return Ok(()) };
+        match ip {
+            IpAddr::V4(v4) => send_arp(link, mac, *v4),
+            IpAddr::V6(v6) => send_na(link, mac, *v6),
+        }
+    }
+}
+
+fn send_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr) -> Result<()> {
+    let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
+    let n = ifaddr_core::frame::gratuitous_arp(&mut frame, mac, ip)
+        .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
+    let proto = (ifaddr_core::frame::ETHERTYPE_ARP).to_be() as i32;
+    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, proto, "packet socket")?;
+    // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    sll.sll_family = libc::AF_PACKET as u16;
+    sll.sll_protocol = ifaddr_core::frame::ETHERTYPE_ARP.to_be();
+    sll.sll_ifindex = link.index as i32;
+    sll.sll_halen = 6;
+    sll.sll_addr[..6].copy_from_slice(&[0xff; 6]);
+    // SAFETY: frame and sll are live for the call and their exact sizes are passed.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            frame.as_ptr().cast(),
+            n,
+            0,
+            (&sll as *const libc::sockaddr_ll).cast(),
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(SysError::last("send gratuitous ARP"));
+    }
+    Ok(())
+}
+
+fn send_na(link: &Link, mac: [u8; 6], ip: std::net::Ipv6Addr) -> Result<()> {
+    let mut body = [0u8; ifaddr_core::frame::NA_LEN];
+    let n = ifaddr_core::frame::unsolicited_na(&mut body, mac, ip)
+        .map_err(|_| SysError::new("NA", libc::ENOBUFS))?;
+    let fd = socket(
+        libc::AF_INET6,
+        libc::SOCK_RAW,
+        libc::IPPROTO_ICMPV6,
+        "ICMPv6 socket",
+    )?;
+    setsockopt_int(&fd, libc::IPPROTO_IPV6, libc::IPV6_MULTICAST_HOPS, 255)?;
+    setsockopt_int(
+        &fd,
+        libc::IPPROTO_IPV6,
+        libc::IPV6_MULTICAST_IF,
+        link.index as i32,
+    )?;
+    // Send from the announced address itself where the kernel allows it (not tentative).
+    // SAFETY: sockaddr_in6 is plain old data; all-zero is valid before we fill it in.
+    let mut src: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    src.sin6_family = libc::AF_INET6 as u16;
+    src.sin6_addr.s6_addr = ip.octets();
+    // SAFETY: src is a valid sockaddr_in6 of the size passed.
+    let _ = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&src as *const libc::sockaddr_in6).cast(),
+            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    };
+    // SAFETY: as above.
+    let mut dst: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    dst.sin6_family = libc::AF_INET6 as u16;
+    dst.sin6_addr.s6_addr = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    dst.sin6_scope_id = link.index;
+    // SAFETY: body and dst are live for the call and their exact sizes are passed.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            body.as_ptr().cast(),
+            n,
+            0,
+            (&dst as *const libc::sockaddr_in6).cast(),
+            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(SysError::last("send neighbour advertisement"));
+    }
+    Ok(())
+}
