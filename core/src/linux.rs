@@ -181,11 +181,13 @@ pub fn new_addr(buf: &mut [u8], seq: u32, r: &AddrRequest) -> Result<usize, Over
     b.w.bytes(&r.index.to_ne_bytes())?;
     let mut a = [0u8; 16];
     let n = ip_bytes(&r.ip, &mut a);
+    // Attribute order as iproute2 sends it, so the request is byte-for-byte what `ip addr add`
+    // sends (see the test vectors).
     b.attr(IFA_LOCAL, &a[..n])?;
-    b.attr(IFA_ADDRESS, &a[..n])?;
     if let Some(bc) = r.broadcast {
         b.attr(IFA_BROADCAST, &bc.octets())?;
     }
+    b.attr(IFA_ADDRESS, &a[..n])?;
     if let Some(l) = &r.label {
         let mut lb = [0u8; 16];
         lb[..l.len()].copy_from_slice(l.as_bytes());
@@ -197,7 +199,9 @@ pub fn new_addr(buf: &mut [u8], seq: u32, r: &AddrRequest) -> Result<usize, Over
         ci[4..8].copy_from_slice(&valid.to_ne_bytes());
         b.attr(IFA_CACHEINFO, &ci)?;
     }
-    if r.flags != 0 {
+    // Flags that fit the header byte travel there only (as iproute2 does); the kernel reads
+    // IFA_FLAGS when present and the byte otherwise.
+    if r.flags > 0xff {
         b.attr(IFA_FLAGS, &r.flags.to_ne_bytes())?;
     }
     b.finish()

@@ -130,7 +130,8 @@ impl<B: Backend> Agent<'_, B> {
         Ok(target)
     }
 
-    pub fn validate(&mut self) -> Outcome {
+    /// Parameters that only mean something on another OS: unusable here (exit 2).
+    fn check_os(&self) -> Result<(), Fail> {
         if self.p.carp_vhid.is_some() && !cfg!(target_os = "freebsd") {
             return Err(fail(
                 Exit::ErrArgs,
@@ -149,6 +150,11 @@ impl<B: Backend> Agent<'_, B> {
         if self.p.iflabel.is_some() && !cfg!(target_os = "linux") {
             return Err(fail(Exit::ErrArgs, "iflabel is supported on Linux only"));
         }
+        Ok(())
+    }
+
+    pub fn validate(&mut self) -> Outcome {
+        self.check_os()?;
         self.resolve()?;
         if self.p.policy.is_some() {
             crate::policy::validate(self.p).map_err(|(exit, reason)| fail(exit, reason))?;
@@ -271,6 +277,7 @@ impl<B: Backend> Agent<'_, B> {
         if !sys::is_root() {
             return Err(fail(Exit::ErrPerm, "start must run as root"));
         }
+        self.check_os()?;
         let ip = self.p.ip;
         let t = self.resolve()?;
         let name = t.link.name.as_str().to_owned();
