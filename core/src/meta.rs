@@ -388,6 +388,15 @@ mod tests {
     }
 
     #[test]
+    fn readme_documents_every_parameter() {
+        let readme = include_str!("../../README.md");
+        for p in PARAMS {
+            let row = std::format!("| `{}` |", p.name);
+            assert!(readme.contains(&row), "README.md has no row for {}", p.name);
+        }
+    }
+
+    #[test]
     fn xml_escaping() {
         let mut s = S(String::new());
         xml_text(&mut s, "a<b & 'c'").unwrap();

@@ -40,3 +40,12 @@ pub fn cargo() -> Command {
     c.current_dir(root());
     c
 }
+
+/// Whether rustup has the standard library for `target` installed.
+pub fn rustup_has_target(target: &str) -> bool {
+    Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == target))
+        .unwrap_or(false)
+}
