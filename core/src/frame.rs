@@ -31,6 +31,70 @@ pub fn gratuitous_arp(buf: &mut [u8], mac: [u8; 6], ip: Ipv4Addr) -> Result<usiz
     Ok(w.pos())
 }
 
+/// An ARP probe for `ip` (RFC 5227 section 2.1.1): a request with sender protocol address
+/// 0.0.0.0, asking who has `ip`, broadcast in a full Ethernet frame. Any host that answers, or
+/// any ARP packet whose sender address is `ip`, shows the address is already in use.
+pub fn arp_probe(buf: &mut [u8], mac: [u8; 6], ip: Ipv4Addr) -> Result<usize, Overflow> {
+    let mut w = Writer::new(buf);
+    w.bytes(&[0xff; 6])?;
+    w.bytes(&mac)?;
+    w.bytes(&ETHERTYPE_ARP.to_be_bytes())?;
+    w.bytes(&1u16.to_be_bytes())?;
+    w.bytes(&0x0800u16.to_be_bytes())?;
+    w.bytes(&[6, 4])?;
+    w.bytes(&1u16.to_be_bytes())?;
+    w.bytes(&mac)?;
+    w.bytes(&[0; 4])?; // sender protocol address: unset while probing
+    w.bytes(&[0; 6])?;
+    w.bytes(&ip.octets())?;
+    Ok(w.pos())
+}
+
+/// An Ethernet/IPv4 ARP packet read from an Ethernet frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
+pub struct ArpPacket {
+    /// 1 request, 2 reply.
+    pub op: u16,
+    pub sender_mac: [u8; 6],
+    pub sender_ip: Ipv4Addr,
+    pub target_mac: [u8; 6],
+    pub target_ip: Ipv4Addr,
+}
+
+impl ArpPacket {
+    /// Parse a full Ethernet frame; `None` unless it is an Ethernet/IPv4 ARP packet.
+    pub fn parse(frame: &[u8]) -> Option<ArpPacket> {
+        let f = crate::wire::get::<42>(frame, 0)?;
+        if u16::from_be_bytes([f[12], f[13]]) != ETHERTYPE_ARP
+            || f[14..20] != [0, 1, 8, 0, 6, 4]
+        {
+            return None;
+        }
+        let mac = |o: usize| {
+            let mut m = [0u8; 6];
+            m.copy_from_slice(&f[o..o + 6]);
+            m
+        };
+        let ip = |o: usize| Ipv4Addr::new(f[o], f[o + 1], f[o + 2], f[o + 3]);
+        Some(ArpPacket {
+            op: u16::from_be_bytes([f[20], f[21]]),
+            sender_mac: mac(22),
+            sender_ip: ip(28),
+            target_mac: mac(32),
+            target_ip: ip(38),
+        })
+    }
+
+    /// Whether this packet, seen while probing for `ip` from `our_mac`, shows that another
+    /// host uses `ip`: it claims `ip` as its sender address, or it probes for `ip` too.
+    pub fn conflicts(&self, ip: Ipv4Addr, our_mac: [u8; 6]) -> bool {
+        self.sender_mac != our_mac
+            && (self.sender_ip == ip
+                || (self.op == 1 && self.sender_ip.is_unspecified() && self.target_ip == ip))
+    }
+}
+
 /// The ICMPv6 part of an unsolicited neighbour advertisement for `target` with the Override
 /// flag and a target link-layer address option. The checksum is left zero: raw ICMPv6 sockets
 /// have the kernel fill it in (RFC 3542 section 3.1).
@@ -73,6 +137,38 @@ mod tests {
         assert_eq!(&b[..8], &[136, 0, 0, 0, 0x20, 0, 0, 0]);
         assert_eq!(&b[8..24], &t.octets());
         assert_eq!(&b[24..32], &[2, 1, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01]);
+    }
+
+    #[test]
+    fn probe_and_reply() {
+        let mut b = [0u8; 64];
+        let ip = Ipv4Addr::new(192, 0, 2, 200);
+        let n = arp_probe(&mut b, MAC, ip).unwrap();
+        let p = ArpPacket::parse(&b[..n]).unwrap();
+        assert_eq!(p.op, 1);
+        assert_eq!(p.sender_ip, Ipv4Addr::UNSPECIFIED);
+        assert_eq!(p.target_ip, ip);
+        // Our own probe is no conflict; the same probe from another host is.
+        assert!(!p.conflicts(ip, MAC));
+        assert!(p.conflicts(ip, [2, 0, 0, 0, 0, 0x99]));
+        // A reply as Linux sends it (bytes written out from RFC 826 field order): 192.0.2.200
+        // is-at 02:00:00:00:00:99, to our probe.
+        let reply: [u8; 42] = [
+            0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x02, 0, 0, 0, 0, 0x99, 0x08, 0x06, 0, 1, 8, 0,
+            6, 4, 0, 2, 0x02, 0, 0, 0, 0, 0x99, 192, 0, 2, 200, 0x02, 0x00, 0x5e, 0x10, 0x00,
+            0x01, 0, 0, 0, 0,
+        ];
+        let r = ArpPacket::parse(&reply).unwrap();
+        assert_eq!((r.op, r.sender_ip), (2, ip));
+        assert!(r.conflicts(ip, MAC));
+        assert!(!r.conflicts(Ipv4Addr::new(192, 0, 2, 201), MAC));
+        // Anything shorter, or not Ethernet/IPv4 ARP, is not a packet.
+        for len in 0..42 {
+            assert_eq!(ArpPacket::parse(&reply[..len]), None);
+        }
+        let mut ipv4 = reply;
+        ipv4[12..14].copy_from_slice(&[0x08, 0x00]);
+        assert_eq!(ArpPacket::parse(&ipv4), None);
     }
 
     #[test]

@@ -95,6 +95,15 @@ pub const PARAMS: &[Param] = &[
         "Broadcast address (IPv4)",
         "The IPv4 broadcast address: an address, + to compute it from the prefix, or - for none.",
     ),
+    param(
+        "arp_probe",
+        "integer",
+        Some("50"),
+        "Duplicate check before adding (IPv4, ms)",
+        "Before adding an IPv4 address, send an ARP probe for it and wait this many \
+         milliseconds for an answer; if another host answers, start fails and nothing is \
+         added. 0 skips the check. IPv6 uses duplicate address detection instead (see nodad).",
+    ),
     Param {
         reloadable: true,
         ..param(

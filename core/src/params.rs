@@ -42,6 +42,8 @@ pub struct Params {
     /// `iflabel` (Linux, IPv4): the address label becomes `nic:iflabel`.
     pub iflabel: Option<String<15>>,
     pub broadcast: Broadcast,
+    /// IPv4: milliseconds to wait for an answer to an ARP probe before adding; 0 skips it.
+    pub arp_probe_ms: u32,
     pub arp_count: u32,
     pub arp_interval_ms: u32,
     pub nodad: bool,
@@ -120,6 +122,7 @@ impl Params {
                 }
             }
         }
+        let arp_probe_ms = number(src, "arp_probe", 50, 0, 5_000)? as u32;
         let arp_count = number(src, "arp_count", 5, 0, 100)? as u32;
         let arp_interval_ms = number(src, "arp_interval", 200, 1, 10_000)? as u32;
         let nodad = boolean(src, "nodad", false)?;
@@ -195,6 +198,7 @@ impl Params {
             nic,
             iflabel,
             broadcast,
+            arp_probe_ms,
             arp_count,
             arp_interval_ms,
             nodad,
@@ -252,6 +256,7 @@ fn range_reason(name: &str) -> &'static str {
     match name {
         "arp_count" => "is not a number from 0 to 100",
         "arp_interval" => "is not a number of milliseconds from 1 to 10000",
+        "arp_probe" => "is not a number of milliseconds from 0 to 5000",
         _ => "is out of range",
     }
 }

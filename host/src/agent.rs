@@ -299,6 +299,20 @@ impl<B: Backend> Agent<'_, B> {
         if !t.link.up {
             return Err(fail(Exit::ErrGeneric, format!("interface {name} is down")));
         }
+        if let IpAddr::V4(v4) = ip {
+            if self.p.arp_probe_ms > 0 {
+                let wait = Duration::from_millis(u64::from(self.p.arp_probe_ms));
+                if let Some(mac) = self.sys.probe(&t.link, v4, wait)? {
+                    let m = mac.map(|b| format!("{b:02x}")).join(":");
+                    return Err(fail(
+                        Exit::ErrGeneric,
+                        format!(
+                            "duplicate address: {ip} is already in use by {m} on {name} (arp_probe=0 skips this check)"
+                        ),
+                    ));
+                }
+            }
+        }
         if let Err(e) = self.sys.add(&t.link, self.p, t.prefix) {
             if self.p.family() == Family::V6 && e.is(libc::EACCES) {
                 return Err(fail(

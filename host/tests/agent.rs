@@ -340,3 +340,18 @@ fn executes_no_other_program() {
     }
     let _ = std::fs::remove_file(trace);
 }
+
+#[test]
+fn v4_duplicate_is_refused_unless_told_not_to() {
+    let lab = Lab::new("u");
+    lab.peer_sh("ip addr add 192.0.2.200/24 dev v1p");
+    let before = lab.addrs("v1");
+    let r = lab.run("start", &[ip(V4), ("OCF_RESKEY_nic", "v1")]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let peer_mac = lab.peer_sh("cat /sys/class/net/v1p/address").trim().to_owned();
+    assert!(r.reason().contains("duplicate address") && r.reason().contains(&peer_mac), "{r:?}");
+    assert_eq!(lab.addrs("v1"), before, "nothing was added");
+    let r = lab.run("start", &[ip(V4), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_arp_probe", "0")]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(lab.has("v1", "192.0.2.200/24"));
+}

@@ -8,6 +8,7 @@ use ifaddr_core::linux::{self as nl, AddrInfo, LinkInfo, Messages, RouteInfo};
 use ifaddr_core::params::Params;
 use std::net::IpAddr;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 /// Size of the receive buffer: large enough for any single netlink message batch the kernel
 /// sends in one datagram (dumps are split by the kernel to fit).
@@ -361,6 +362,13 @@ impl Backend for Sys {
         self.transact(&buf[..len], seq, "RTM_DELADDR", |_| {})
     }
 
+    fn probe(&mut self, link: &Link, ip: std::net::Ipv4Addr, wait: Duration) -> Result<Option<[u8; 6]>> {
+        match link.mac {
+            Some(mac) => probe_arp(link, mac, ip, wait),
+            None => Ok(None),
+        }
+    }
+
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
         let Some(mac) = link.mac else { return Ok(()) };
         match ip {
@@ -370,34 +378,114 @@ impl Backend for Sys {
     }
 }
 
-fn send_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr) -> Result<()> {
-    let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
-    let n = ifaddr_core::frame::gratuitous_arp(&mut frame, mac, ip)
-        .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
-    let proto = (ifaddr_core::frame::ETHERTYPE_ARP).to_be() as i32;
-    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, proto, "packet socket")?;
+/// A packet socket for ARP on `link`, bound to it so that only its frames are received.
+fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
+    let proto = ifaddr_core::frame::ETHERTYPE_ARP.to_be();
+    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from(proto), "packet socket")?;
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sll.sll_family = libc::AF_PACKET as u16;
-    sll.sll_protocol = ifaddr_core::frame::ETHERTYPE_ARP.to_be();
+    sll.sll_protocol = proto;
     sll.sll_ifindex = link.index as i32;
-    sll.sll_halen = 6;
-    sll.sll_addr[..6].copy_from_slice(&[0xff; 6]);
-    // SAFETY: frame and sll are live for the call and their exact sizes are passed.
+    // SAFETY: sll is a valid sockaddr_ll of the size passed.
     let r = unsafe {
-        libc::sendto(
+        libc::bind(
             fd.as_raw_fd(),
-            frame.as_ptr().cast(),
-            n,
-            0,
             (&sll as *const libc::sockaddr_ll).cast(),
             std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
         )
     };
     if r < 0 {
-        return Err(SysError::last("send gratuitous ARP"));
+        return Err(SysError::last("bind packet socket"));
+    }
+    sll.sll_halen = 6;
+    sll.sll_addr[..6].copy_from_slice(&[0xff; 6]);
+    Ok((fd, sll))
+}
+
+fn send_frame(fd: &OwnedFd, to: &libc::sockaddr_ll, frame: &[u8], op: &'static str) -> Result<()> {
+    // SAFETY: frame and `to` are live for the call and their exact sizes are passed.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            frame.as_ptr().cast(),
+            frame.len(),
+            0,
+            (to as *const libc::sockaddr_ll).cast(),
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(SysError::last(op));
     }
     Ok(())
+}
+
+fn send_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr) -> Result<()> {
+    let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
+    let n = ifaddr_core::frame::gratuitous_arp(&mut frame, mac, ip)
+        .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
+    let (fd, to) = arp_socket(link)?;
+    send_frame(&fd, &to, &frame[..n], "send gratuitous ARP")
+}
+
+fn probe_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr, wait: Duration) -> Result<Option<[u8; 6]>> {
+    let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
+    let n = ifaddr_core::frame::arp_probe(&mut frame, mac, ip)
+        .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
+    let (fd, to) = arp_socket(link)?;
+    send_frame(&fd, &to, &frame[..n], "send ARP probe")?;
+    let deadline = Instant::now() + wait;
+    let mut buf = [0u8; 256];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(None);
+        }
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX);
+        // SAFETY: pfd is one valid pollfd.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r < 0 {
+            let e = SysError::last("poll");
+            if e.is(libc::EINTR) {
+                continue;
+            }
+            return Err(e);
+        }
+        if r == 0 {
+            continue;
+        }
+        // SAFETY: sockaddr_ll is plain old data; the kernel fills it in.
+        let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut from_len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: buf and from are live, writable and their sizes are passed.
+        let got = unsafe {
+            libc::recvfrom(
+                fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_DONTWAIT,
+                (&mut from as *mut libc::sockaddr_ll).cast(),
+                &mut from_len,
+            )
+        };
+        if got < 0 {
+            continue;
+        }
+        if from.sll_pkttype == libc::PACKET_OUTGOING as u8 {
+            continue;
+        }
+        if let Some(p) = ifaddr_core::frame::ArpPacket::parse(&buf[..got as usize]) {
+            if p.conflicts(ip, mac) {
+                return Ok(Some(p.sender_mac));
+            }
+        }
+    }
 }
 
 fn send_na(link: &Link, mac: [u8; 6], ip: std::net::Ipv6Addr) -> Result<()> {

@@ -5,7 +5,8 @@
 use ifaddr_core::ifname::IfName;
 use ifaddr_core::params::Params;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
 
 #[cfg(target_os = "linux")]
 pub mod linux;
@@ -116,6 +117,9 @@ pub trait Backend {
     fn del(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()>;
     /// Send one gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6).
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()>;
+    /// IPv4 duplicate check: send an ARP probe for `ip` on `link` and listen for `wait`.
+    /// `Some(mac)` is the hardware address of a host that already uses `ip`.
+    fn probe(&mut self, link: &Link, ip: Ipv4Addr, wait: Duration) -> Result<Option<[u8; 6]>>;
 }
 
 /// Whether this process runs with root's privileges.
