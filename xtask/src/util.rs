@@ -46,6 +46,39 @@ pub fn rustup_has_target(target: &str) -> bool {
     Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).lines().any(|l| l.trim() == target))
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == target)
+        })
         .unwrap_or(false)
+}
+
+/// The example policies built by `cargo xtask policies`, if any.
+pub fn built_policies() -> Vec<PathBuf> {
+    let dir = root().join("policies/target/wasm32-unknown-unknown/release");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// Replace the text between `<!-- NAME:begin -->` and `<!-- NAME:end -->` in `file` (the
+/// markers are added at the end when missing).
+pub fn replace_section(file: &Path, name: &str, body: &str) -> Result<(), String> {
+    let begin = format!("<!-- {name}:begin -->");
+    let end = format!("<!-- {name}:end -->");
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let new = match (text.find(&begin), text.find(&end)) {
+        (Some(b), Some(e)) if b < e => {
+            format!("{}{begin}\n{body}\n{}", &text[..b], &text[e..])
+        }
+        _ => format!("{text}\n{begin}\n{body}\n{end}\n"),
+    };
+    std::fs::write(file, new).map_err(|e| format!("write {}: {e}", file.display()))
 }
