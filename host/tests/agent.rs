@@ -17,7 +17,11 @@ const RECURRING: (&str, &str) = ("OCF_RESKEY_CRM_meta_interval", "10000");
 #[test]
 fn v4_lifecycle_with_nic() {
     let lab = Lab::new("a");
-    let env = [ip(V4), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_cidr_netmask", "24")];
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "24"),
+    ];
     let before = lab.addrs("v1");
     assert_eq!(lab.run("monitor", &env).code, 7);
     let r = lab.run("start", &env);
@@ -29,7 +33,11 @@ fn v4_lifecycle_with_nic() {
         "{after:?}"
     );
     assert_eq!(lab.run("monitor", &env).code, 0);
-    assert_eq!(lab.run("monitor", &[env[0], env[1], env[2], RECURRING]).code, 0);
+    assert_eq!(
+        lab.run("monitor", &[env[0], env[1], env[2], RECURRING])
+            .code,
+        0
+    );
     assert_eq!(lab.run("start", &env).code, 0, "start is idempotent");
     assert_eq!(lab.addrs("v1"), after, "a second start changes nothing");
     assert_eq!(lab.run("stop", &env).code, 0);
@@ -73,16 +81,29 @@ fn v4_dotted_netmask_and_explicit_broadcast() {
         ("OCF_RESKEY_broadcast", "192.0.2.255"),
     ];
     assert_eq!(lab.run("start", &env).code, 0);
-    assert!(lab.addrs("v1").iter().any(|l| l.contains("192.0.2.200/24 brd 192.0.2.255")));
+    assert!(lab
+        .addrs("v1")
+        .iter()
+        .any(|l| l.contains("192.0.2.200/24 brd 192.0.2.255")));
     assert_eq!(lab.run("stop", &env).code, 0);
 }
 
 #[test]
 fn v4_label() {
     let lab = Lab::new("e");
-    let env = [ip(V4), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_iflabel", "vip")];
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_iflabel", "vip"),
+    ];
     assert_eq!(lab.run("start", &env).code, 0);
-    assert!(lab.addrs("v1").iter().any(|l| l.contains("192.0.2.200/24") && l.contains(" v1:vip")), "{:?}", lab.addrs("v1"));
+    assert!(
+        lab.addrs("v1")
+            .iter()
+            .any(|l| l.contains("192.0.2.200/24") && l.contains(" v1:vip")),
+        "{:?}",
+        lab.addrs("v1")
+    );
     assert_eq!(lab.run("stop", &env).code, 0);
     assert!(!lab.has("v1", "192.0.2.200/24"));
 }
@@ -94,8 +115,15 @@ fn v6_lifecycle_waits_for_dad() {
     assert_eq!(lab.run("monitor", &env).code, 7);
     let r = lab.run("start", &env);
     assert_eq!(r.code, 0, "{r:?}");
-    let line = lab.addrs("v1").into_iter().find(|l| l.contains("2001:db8::200/64")).expect("added");
-    assert!(!line.contains("tentative"), "start returned before DAD finished: {line}");
+    let line = lab
+        .addrs("v1")
+        .into_iter()
+        .find(|l| l.contains("2001:db8::200/64"))
+        .expect("added");
+    assert!(
+        !line.contains("tentative"),
+        "start returned before DAD finished: {line}"
+    );
     assert_eq!(lab.run("monitor", &env).code, 0);
     assert_eq!(lab.run("start", &env).code, 0);
     assert_eq!(lab.run("stop", &env).code, 0);
@@ -107,9 +135,17 @@ fn v6_lifecycle_waits_for_dad() {
 #[test]
 fn v6_detected_nodad_and_preferred_lifetime() {
     let lab = Lab::new("g");
-    let env = [ip(V6), ("OCF_RESKEY_nodad", "true"), ("OCF_RESKEY_preferred_lft", "0")];
+    let env = [
+        ip(V6),
+        ("OCF_RESKEY_nodad", "true"),
+        ("OCF_RESKEY_preferred_lft", "0"),
+    ];
     assert_eq!(lab.run("start", &env).code, 0);
-    let line = lab.addrs("v1").into_iter().find(|l| l.contains("2001:db8::200/64")).expect("added");
+    let line = lab
+        .addrs("v1")
+        .into_iter()
+        .find(|l| l.contains("2001:db8::200/64"))
+        .expect("added");
     assert!(line.contains("deprecated"), "{line}");
     assert!(!line.contains("tentative"), "{line}");
     assert_eq!(lab.run("monitor", &env).code, 0);
@@ -125,7 +161,11 @@ fn v6_duplicate_is_refused_and_removed() {
     let r = lab.run("start", &[ip(V6), ("OCF_RESKEY_nic", "v1")]);
     assert_eq!(r.code, 1, "{r:?}");
     assert!(r.reason().contains("duplicate address"), "{r:?}");
-    assert_eq!(lab.addrs("v1"), before, "a failed start leaves nothing behind");
+    assert_eq!(
+        lab.addrs("v1"),
+        before,
+        "a failed start leaves nothing behind"
+    );
 }
 
 #[test]
@@ -143,7 +183,11 @@ fn address_removed_behind_the_agents_back() {
 #[test]
 fn prefix_replaced_behind_the_agents_back() {
     let lab = Lab::new("j");
-    let env = [ip(V4), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_cidr_netmask", "24")];
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "24"),
+    ];
     assert_eq!(lab.run("start", &env).code, 0);
     lab.sh("ip addr del 192.0.2.200/24 dev v1 && ip addr add 192.0.2.200/25 dev v1");
     let r = lab.run("monitor", &env);
@@ -154,7 +198,10 @@ fn prefix_replaced_behind_the_agents_back() {
     assert!(lab.has("v1", "192.0.2.200/24"));
     assert!(!lab.has("v1", "192.0.2.200/25"));
     assert_eq!(lab.run("stop", &env).code, 0);
-    assert!(!lab.cidrs("v1").iter().any(|c| c.starts_with("192.0.2.200/")));
+    assert!(!lab
+        .cidrs("v1")
+        .iter()
+        .any(|c| c.starts_with("192.0.2.200/")));
 }
 
 #[test]
@@ -167,7 +214,11 @@ fn vanished_interface() {
     let r = lab.run("monitor", &[env[0], env[1], RECURRING]);
     assert_eq!(r.code, 1, "a recurring monitor fails: {r:?}");
     assert!(r.reason().contains("v1"), "{r:?}");
-    assert_eq!(lab.run("stop", &env).code, 0, "a vanished interface means stopped");
+    assert_eq!(
+        lab.run("stop", &env).code,
+        0,
+        "a vanished interface means stopped"
+    );
     let r = lab.run("start", &env);
     assert_eq!(r.code, 2, "{r:?}");
     assert_eq!(lab.run("validate-all", &env).code, 2);
@@ -197,12 +248,19 @@ fn link_down_and_carrier() {
 fn stopping_a_primary_keeps_its_secondaries() {
     let lab = Lab::new("m");
     lab.sh("ip addr flush dev v1");
-    let env = [ip(V4), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_cidr_netmask", "24")];
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "24"),
+    ];
     assert_eq!(lab.run("start", &env).code, 0);
     lab.sh("ip addr add 192.0.2.1/24 dev v1 && ip addr add 192.0.2.3/24 dev v1");
     assert_eq!(lab.run("stop", &env).code, 0);
     let c = lab.cidrs("v1");
-    assert!(c.contains(&"192.0.2.1/24".to_string()) && c.contains(&"192.0.2.3/24".to_string()), "{c:?}");
+    assert!(
+        c.contains(&"192.0.2.1/24".to_string()) && c.contains(&"192.0.2.3/24".to_string()),
+        "{c:?}"
+    );
     assert!(!c.contains(&"192.0.2.200/24".to_string()));
 }
 
@@ -227,41 +285,171 @@ fn announcements_update_the_neighbours() {
     // The peer holds stale entries pointing elsewhere; announcements must override them.
     lab.peer_sh("ip neigh replace 192.0.2.200 lladdr 02:00:00:00:00:99 dev v1p nud stale && ip neigh replace 2001:db8::200 lladdr 02:00:00:00:00:99 dev v1p nud stale");
     let t0 = std::time::Instant::now();
-    let r = lab.run("start", &[ip(V4), ("OCF_RESKEY_arp_count", "5"), ("OCF_RESKEY_arp_interval", "200")]);
+    let r = lab.run(
+        "start",
+        &[
+            ip(V4),
+            ("OCF_RESKEY_arp_count", "5"),
+            ("OCF_RESKEY_arp_interval", "200"),
+        ],
+    );
     let took = t0.elapsed();
     assert_eq!(r.code, 0, "{r:?}");
     // Five announcements 200 ms apart would take 800 ms; only the first is awaited.
-    assert!(took < std::time::Duration::from_millis(400), "start waited {took:?}");
+    assert!(
+        took < std::time::Duration::from_millis(400),
+        "start waited {took:?}"
+    );
     let n4 = lab.peer_sh("ip neigh show 192.0.2.200 dev v1p");
     assert!(n4.contains(&mac), "peer still has {n4}, want {mac}");
-    let r = lab.run("start", &[ip(V6), ("OCF_RESKEY_nodad", "1"), ("OCF_RESKEY_arp_count", "1")]);
+    let r = lab.run(
+        "start",
+        &[
+            ip(V6),
+            ("OCF_RESKEY_nodad", "1"),
+            ("OCF_RESKEY_arp_count", "1"),
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     let n6 = lab.peer_sh("ip neigh show 2001:db8::200 dev v1p");
     assert!(n6.contains(&mac), "peer still has {n6}, want {mac}");
 }
 
 /// (environment, action, expected exit code, text the reason must contain)
-type Case = (&'static [(&'static str, &'static str)], &'static str, i32, &'static str);
+type Case = (
+    &'static [(&'static str, &'static str)],
+    &'static str,
+    i32,
+    &'static str,
+);
 
 const BAD: &[Case] = &[
     (&[], "start", 6, "ip is required"),
-    (&[("OCF_RESKEY_ip", "not_ip_address")], "start", 6, "ip='not_ip_address'"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_cidr_netmask", "not_netmask")], "start", 6, "cidr_netmask"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_cidr_netmask", "33")], "validate-all", 6, "out of range"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_broadcast", "not_broadcast")], "start", 6, "broadcast"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_nic", "v1;reboot")], "start", 6, "nic"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_nic", "not_nic")], "start", 2, "not_nic does not exist"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_nic", "not_nic")], "validate-all", 2, "not_nic"),
-    (&[("OCF_RESKEY_ip", "198.51.100.9")], "start", 2, "no connected route"),
-    (&[("OCF_RESKEY_ip", "198.51.100.9")], "validate-all", 2, "no connected route"),
+    (
+        &[("OCF_RESKEY_ip", "not_ip_address")],
+        "start",
+        6,
+        "ip='not_ip_address'",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_cidr_netmask", "not_netmask"),
+        ],
+        "start",
+        6,
+        "cidr_netmask",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_cidr_netmask", "33"),
+        ],
+        "validate-all",
+        6,
+        "out of range",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_broadcast", "not_broadcast"),
+        ],
+        "start",
+        6,
+        "broadcast",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_nic", "v1;reboot"),
+        ],
+        "start",
+        6,
+        "nic",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_nic", "not_nic"),
+        ],
+        "start",
+        2,
+        "not_nic does not exist",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_nic", "not_nic"),
+        ],
+        "validate-all",
+        2,
+        "not_nic",
+    ),
+    (
+        &[("OCF_RESKEY_ip", "198.51.100.9")],
+        "start",
+        2,
+        "no connected route",
+    ),
+    (
+        &[("OCF_RESKEY_ip", "198.51.100.9")],
+        "validate-all",
+        2,
+        "no connected route",
+    ),
     (&[("OCF_RESKEY_ip", "127.0.0.3")], "start", 6, "loopback"),
     (&[("OCF_RESKEY_ip", "fe80::2")], "start", 6, "link-local"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_nodad", "true")], "start", 6, "IPv6 addresses only"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_arp_count", "1000")], "start", 6, "arp_count"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_carp_vhid", "3")], "start", 2, "FreeBSD only"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_jail", "web")], "validate-all", 2, "FreeBSD only"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_cidr_netmask", "16")], "start", 2, "wider than the connected route"),
-    (&[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_CRM_meta_timeout", "soon")], "start", 6, "CRM_meta_timeout"),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_nodad", "true"),
+        ],
+        "start",
+        6,
+        "IPv6 addresses only",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_arp_count", "1000"),
+        ],
+        "start",
+        6,
+        "arp_count",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_carp_vhid", "3"),
+        ],
+        "start",
+        2,
+        "FreeBSD only",
+    ),
+    (
+        &[("OCF_RESKEY_ip", "192.0.2.200"), ("OCF_RESKEY_jail", "web")],
+        "validate-all",
+        2,
+        "FreeBSD only",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_cidr_netmask", "16"),
+        ],
+        "start",
+        2,
+        "wider than the connected route",
+    ),
+    (
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.200"),
+            ("OCF_RESKEY_CRM_meta_timeout", "soon"),
+        ],
+        "start",
+        6,
+        "CRM_meta_timeout",
+    ),
 ];
 
 #[test]
@@ -271,8 +459,16 @@ fn bad_parameters_get_their_code_and_one_reason_and_change_nothing() {
     for (env, action, code, text) in BAD {
         let r = lab.run(action, env);
         assert_eq!(r.code, *code, "{action} {env:?}: {r:?}");
-        assert!(r.reason().contains(text), "{action} {env:?}: reason {:?} lacks {text:?}", r.reason());
-        assert_eq!((lab.addrs("v1"), lab.sh("ip -o route show table all")), before, "{env:?} changed the system");
+        assert!(
+            r.reason().contains(text),
+            "{action} {env:?}: reason {:?} lacks {text:?}",
+            r.reason()
+        );
+        assert_eq!(
+            (lab.addrs("v1"), lab.sh("ip -o route show table all")),
+            before,
+            "{env:?} changed the system"
+        );
     }
 }
 
@@ -280,8 +476,16 @@ fn bad_parameters_get_their_code_and_one_reason_and_change_nothing() {
 fn actions_and_metadata() {
     let lab = Lab::new("q");
     assert_eq!(lab.run("no_cmd", &[ip(V4)]).code, 3);
-    assert_eq!(lab.run("reload-agent", &[ip(V4)]).code, 3, "reload-agent needs OCF 1.1");
-    let v11 = [ip(V4), ("OCF_RA_VERSION_MAJOR", "1"), ("OCF_RA_VERSION_MINOR", "1")];
+    assert_eq!(
+        lab.run("reload-agent", &[ip(V4)]).code,
+        3,
+        "reload-agent needs OCF 1.1"
+    );
+    let v11 = [
+        ip(V4),
+        ("OCF_RA_VERSION_MAJOR", "1"),
+        ("OCF_RA_VERSION_MINOR", "1"),
+    ];
     assert_eq!(lab.run("reload-agent", &v11).code, 0);
     assert_eq!(lab.run("usage", &[]).code, 0);
     let md = lab.run("meta-data", &[]);
@@ -300,7 +504,17 @@ fn actions_and_metadata() {
 fn not_root_is_perm() {
     let lab = Lab::new("r");
     let mut c = std::process::Command::new("ip");
-    c.args(["netns", "exec", &lab.ns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", BIN, "start"]);
+    c.args([
+        "netns",
+        "exec",
+        &lab.ns,
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        BIN,
+        "start",
+    ]);
     let r = run_cmd(c, &[ip(V4)]);
     assert_eq!(r.code, 4, "{r:?}");
     assert!(!lab.has("v1", "192.0.2.200/24"));
@@ -315,7 +529,9 @@ fn ocf_tester_passes() {
         &["-o", "ip=2001:db8::200", "-o", "cidr_netmask=64"][..],
     ] {
         let mut c = std::process::Command::new("ip");
-        c.args(["netns", "exec", &lab.ns, "ocf-tester", "-n", "IP"]).args(args).arg(BIN);
+        c.args(["netns", "exec", &lab.ns, "ocf-tester", "-n", "IP"])
+            .args(args)
+            .arg(BIN);
         let r = run_cmd(c, &[]);
         assert!(
             r.code == 0 && r.stdout.contains("passed all tests"),
@@ -330,9 +546,32 @@ fn executes_no_other_program() {
     let trace = format!("/tmp/{}-exec.trace", lab.ns);
     for action in ["start", "monitor", "stop"] {
         let mut c = std::process::Command::new("ip");
-        c.args(["netns", "exec", &lab.ns, "strace", "-f", "-qq", "-o", &trace, "-e", "trace=execve,execveat", BIN, action]);
-        let r = run_cmd(c, &[ip(V4), ("OCF_RESKEY_arp_count", "3"), ("OCF_RESKEY_arp_interval", "10")]);
-        assert!(r.code == 0 || (action == "monitor" && r.code == 0), "{action}: {r:?}");
+        c.args([
+            "netns",
+            "exec",
+            &lab.ns,
+            "strace",
+            "-f",
+            "-qq",
+            "-o",
+            &trace,
+            "-e",
+            "trace=execve,execveat",
+            BIN,
+            action,
+        ]);
+        let r = run_cmd(
+            c,
+            &[
+                ip(V4),
+                ("OCF_RESKEY_arp_count", "3"),
+                ("OCF_RESKEY_arp_interval", "10"),
+            ],
+        );
+        assert!(
+            r.code == 0 || (action == "monitor" && r.code == 0),
+            "{action}: {r:?}"
+        );
         let t = std::fs::read_to_string(&trace).unwrap();
         let execs: Vec<&str> = t.lines().filter(|l| l.contains("execve")).collect();
         assert_eq!(execs.len(), 1, "{action} executed programs: {execs:?}");
@@ -348,10 +587,36 @@ fn v4_duplicate_is_refused_unless_told_not_to() {
     let before = lab.addrs("v1");
     let r = lab.run("start", &[ip(V4), ("OCF_RESKEY_nic", "v1")]);
     assert_eq!(r.code, 1, "{r:?}");
-    let peer_mac = lab.peer_sh("cat /sys/class/net/v1p/address").trim().to_owned();
-    assert!(r.reason().contains("duplicate address") && r.reason().contains(&peer_mac), "{r:?}");
+    let peer_mac = lab
+        .peer_sh("cat /sys/class/net/v1p/address")
+        .trim()
+        .to_owned();
+    assert!(
+        r.reason().contains("duplicate address") && r.reason().contains(&peer_mac),
+        "{r:?}"
+    );
     assert_eq!(lab.addrs("v1"), before, "nothing was added");
-    let r = lab.run("start", &[ip(V4), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_arp_probe", "0")]);
+    let r = lab.run(
+        "start",
+        &[
+            ip(V4),
+            ("OCF_RESKEY_nic", "v1"),
+            ("OCF_RESKEY_arp_probe", "0"),
+        ],
+    );
     assert_eq!(r.code, 0, "{r:?}");
     assert!(lab.has("v1", "192.0.2.200/24"));
+}
+
+#[test]
+fn ipv6_disabled_on_the_interface_is_not_installed() {
+    let lab = Lab::new("w");
+    lab.sh("sysctl -qw net.ipv6.conf.v1.disable_ipv6=1");
+    let before = lab.addrs("v1");
+    let env = [ip(V6), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_cidr_netmask", "64")];
+    let r = lab.run("start", &env);
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(r.reason().contains("IPv6 is disabled on v1"), "{r:?}");
+    assert_eq!(lab.addrs("v1"), before);
+    assert_eq!(lab.run("monitor", &env).code, 7);
 }
