@@ -225,7 +225,7 @@ fn text<'a>(src: &'a impl Source, name: &'static str) -> Result<Option<&'a str>,
     let _ = key.push_str(name);
     match src.get(&key) {
         None => Ok(None),
-        Some(b) if b.is_empty() => Ok(None),
+        Some([]) => Ok(None),
         Some(b) => {
             if b.contains(&0) {
                 return Err(err(name, "contains a NUL byte"));
@@ -329,7 +329,7 @@ impl OpContext {
         let ms = |key: &str, name: &'static str| -> Result<Option<u64>, ParamError> {
             match src.get(key) {
                 None => Ok(None),
-                Some(b) if b.is_empty() => Ok(None),
+                Some([]) => Ok(None),
                 Some(b) => core::str::from_utf8(b)
                     .ok()
                     .and_then(addr::parse_decimal)
@@ -343,7 +343,7 @@ impl OpContext {
             .clamp(1_000, 86_400_000);
         let depth = match src.get("OCF_CHECK_LEVEL") {
             None => 0,
-            Some(b) if b.is_empty() => 0,
+            Some([]) => 0,
             Some(b) => core::str::from_utf8(b)
                 .ok()
                 .and_then(addr::parse_decimal)

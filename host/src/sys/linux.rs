@@ -477,7 +477,7 @@ fn probe_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr, wait: Duration) 
         if got < 0 {
             continue;
         }
-        if from.sll_pkttype == libc::PACKET_OUTGOING as u8 {
+        if from.sll_pkttype == libc::PACKET_OUTGOING {
             continue;
         }
         if let Some(p) = ifaddr_core::frame::ArpPacket::parse(&buf[..got as usize]) {
