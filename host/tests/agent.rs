@@ -569,7 +569,7 @@ fn executes_no_other_program() {
             ],
         );
         assert!(
-            r.code == 0 || (action == "monitor" && r.code == 0),
+            r.code == 0,
             "{action}: {r:?}"
         );
         let t = std::fs::read_to_string(&trace).unwrap();
