@@ -66,9 +66,7 @@ impl ArpPacket {
     /// Parse a full Ethernet frame; `None` unless it is an Ethernet/IPv4 ARP packet.
     pub fn parse(frame: &[u8]) -> Option<ArpPacket> {
         let f = crate::wire::get::<42>(frame, 0)?;
-        if u16::from_be_bytes([f[12], f[13]]) != ETHERTYPE_ARP
-            || f[14..20] != [0, 1, 8, 0, 6, 4]
-        {
+        if u16::from_be_bytes([f[12], f[13]]) != ETHERTYPE_ARP || f[14..20] != [0, 1, 8, 0, 6, 4] {
             return None;
         }
         let mac = |o: usize| {
@@ -154,9 +152,9 @@ mod tests {
         // A reply as Linux sends it (bytes written out from RFC 826 field order): 192.0.2.200
         // is-at 02:00:00:00:00:99, to our probe.
         let reply: [u8; 42] = [
-            0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x02, 0, 0, 0, 0, 0x99, 0x08, 0x06, 0, 1, 8, 0,
-            6, 4, 0, 2, 0x02, 0, 0, 0, 0, 0x99, 192, 0, 2, 200, 0x02, 0x00, 0x5e, 0x10, 0x00,
-            0x01, 0, 0, 0, 0,
+            0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x02, 0, 0, 0, 0, 0x99, 0x08, 0x06, 0, 1, 8, 0, 6,
+            4, 0, 2, 0x02, 0, 0, 0, 0, 0x99, 192, 0, 2, 200, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0,
+            0, 0, 0,
         ];
         let r = ArpPacket::parse(&reply).unwrap();
         assert_eq!((r.op, r.sender_ip), (2, ip));

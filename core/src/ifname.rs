@@ -86,9 +86,7 @@ impl IfName {
     pub fn from_kernel(b: &[u8]) -> Option<IfName> {
         let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
         let s = core::str::from_utf8(&b[..end]).ok()?;
-        let mut n = String::new();
-        n.push_str(s).ok()?;
-        Some(IfName(n))
+        IfName::parse(s).ok()
     }
 }
 
@@ -134,6 +132,29 @@ mod tests {
         assert_eq!(IfName::parse("eth 0"), Err(IfNameError::BadChar));
         assert_eq!(IfName::parse("eth0\u{0}"), Err(IfNameError::BadChar));
         assert_eq!(IfName::parse("é0"), Err(IfNameError::BadChar));
+    }
+
+    /// Found by the `ifname` and `rtnl_link` fuzz targets: `from_kernel` returned an empty
+    /// name for an empty `IFLA_IFNAME`, and names `parse` refuses, breaking `IfName`'s invariant.
+    #[test]
+    fn from_kernel_refuses_what_parse_refuses() {
+        for b in [
+            &b""[..],
+            b"\0eth0",
+            b"eth0:1\0",
+            b"eth 0",
+            b"-eth0",
+            b"..",
+            b"eth0\n",
+            b"abcdefghijklmnop",
+            b"\xc3\xa90",
+        ] {
+            assert_eq!(IfName::from_kernel(b), None, "{b:?}");
+        }
+        assert_eq!(
+            IfName::from_kernel(b"abcdefghijklmno").unwrap().as_str(),
+            "abcdefghijklmno"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@
 //! * [`frame`] builds gratuitous ARP frames and unsolicited neighbour advertisements.
 //! * [`meta`] is the one parameter table behind meta-data and the man page.
 //! * [`ocf`] holds exit codes and actions.
+//! * [`policy`] is the WebAssembly health-policy ABI shared with the guest SDK.
 //!
 //! Invariants: `no_std`, no `alloc`, no `unsafe`; every encoder writes into a caller's fixed
 //! buffer and every parser is total (no input panics, loops or reads out of bounds).
@@ -25,7 +26,11 @@ pub mod linux;
 pub mod meta;
 pub mod ocf;
 pub mod params;
+pub mod policy;
 mod wire;
+
+#[cfg(feature = "arbitrary")]
+mod arb;
 
 /// A buffer was too small for the message being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,5 +47,6 @@ pub enum ParseError {
     BadValue,
 }
 
-#[cfg(test)]
+// `derive(Arbitrary)` expands to code that names `std`; the feature is for fuzzing only.
+#[cfg(any(test, feature = "arbitrary"))]
 extern crate std;

@@ -161,6 +161,7 @@ pub struct AddrRequest {
     /// `IFA_F_*` flags (for example [`IFA_F_NODAD`]).
     pub flags: u32,
     /// `nic:label`, IPv4 only.
+    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::opt_string))]
     pub label: Option<heapless::String<15>>,
     /// (preferred, valid) lifetimes in seconds; `None` is forever.
     pub lifetimes: Option<(u32, u32)>,

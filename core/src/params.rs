@@ -78,6 +78,17 @@ impl Params {
                 Some(addr::parse_prefix(s, family).map_err(|e| err("cidr_netmask", e.message()))?)
             }
         };
+        if let (IpAddr::V4(v4), Some(p)) = (ip, prefix) {
+            if p <= 30 {
+                let net = u32::from(addr::v4_mask(p)) & u32::from(v4);
+                if u32::from(v4) == net || Some(v4) == addr::v4_broadcast(v4, p) {
+                    return Err(err(
+                        "ip",
+                        "is the network or broadcast address of its cidr_netmask subnet",
+                    ));
+                }
+            }
+        }
         let nic = match text(src, "nic")? {
             None => None,
             Some(s) => Some(IfName::parse(s).map_err(|e| err("nic", e.message()))?),
@@ -550,6 +561,17 @@ mod tests {
         for (env, name) in cases {
             assert_eq!(p(env).unwrap_err().name, *name, "{env:?}");
         }
+    }
+
+    #[test]
+    fn subnet_network_and_broadcast_are_not_host_addresses() {
+        for ip in [&b"192.0.2.255"[..], b"192.0.2.0"] {
+            let e = p(&[("OCF_RESKEY_ip", ip), ("OCF_RESKEY_cidr_netmask", b"24")]).unwrap_err();
+            assert_eq!(e.name, "ip");
+        }
+        // /31 and /32 have no network or broadcast address.
+        assert!(p(&[("OCF_RESKEY_ip", b"192.0.2.0"), ("OCF_RESKEY_cidr_netmask", b"31")]).is_ok());
+        assert!(p(&[("OCF_RESKEY_ip", b"192.0.2.255"), ("OCF_RESKEY_cidr_netmask", b"32")]).is_ok());
     }
 
     #[test]

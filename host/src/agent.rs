@@ -72,6 +72,7 @@ impl<B: Backend> Agent<'_, B> {
                         format!("nic {nic} does not exist on this host", nic = nic.as_str()),
                     )
                 })?;
+                check_not_loopback(&link)?;
                 let prefix = match self.p.prefix {
                     Some(p) => p,
                     None => self
@@ -80,7 +81,7 @@ impl<B: Backend> Agent<'_, B> {
                         .map(|r| r.prefix)
                         .ok_or_else(|| {
                             fail(
-                                Exit::ErrGeneric,
+                                Exit::ErrArgs,
                                 format!(
                                     "no connected route on {} covers {ip}; set cidr_netmask",
                                     link.name.as_str()
@@ -103,6 +104,7 @@ impl<B: Backend> Agent<'_, B> {
                         "the interface of the route to ip vanished",
                     )
                 })?;
+                check_not_loopback(&link)?;
                 if let Some(p) = self.p.prefix {
                     if p < route.prefix {
                         return Err(fail(
@@ -121,11 +123,29 @@ impl<B: Backend> Agent<'_, B> {
                 }
             }
         };
-        if target.link.loopback {
-            return Err(fail(
-                Exit::ErrArgs,
-                format!("{} is a loopback interface", target.link.name.as_str()),
-            ));
+        if let Some(l) = &self.p.iflabel {
+            if target.link.name.as_str().len() + 1 + l.len() > 15 {
+                return Err(fail(
+                    Exit::ErrArgs,
+                    format!(
+                        "iflabel makes the label {}:{} longer than 15 bytes",
+                        target.link.name.as_str(),
+                        l.as_str()
+                    ),
+                ));
+            }
+        }
+        if let IpAddr::V4(v4) = ip {
+            // The subnet's own network and broadcast addresses cannot be a host's address.
+            if target.prefix <= 30 && self.p.prefix.is_none() {
+                let net = u32::from(addr::v4_mask(target.prefix)) & u32::from(v4);
+                if u32::from(v4) == net || Some(v4) == addr::v4_broadcast(v4, target.prefix) {
+                    return Err(fail(
+                        Exit::ErrArgs,
+                        format!("{ip} is the network or broadcast address of its /{} subnet", target.prefix),
+                    ));
+                }
+            }
         }
         Ok(target)
     }
@@ -176,7 +196,12 @@ impl<B: Backend> Agent<'_, B> {
             let Some(a) = self.sys.addr(&ip, Some(link.index))? else {
                 return Ok(None);
             };
-            return Ok(Some((link, a, self.p.prefix)));
+            let expected = match self.p.prefix {
+                Some(p) => Some(p),
+                None => self.sys.route(&ip, Some(link.index))?.map(|r| r.prefix),
+            };
+            let a = self.prefer(a, expected)?;
+            return Ok(Some((link, a, expected)));
         }
         // nic detection: the interface start would pick; when no route says (the address's own
         // subnet route is gone with it), wherever the address is.
@@ -191,7 +216,19 @@ impl<B: Backend> Agent<'_, B> {
             .p
             .prefix
             .or(route.filter(|r| r.index == a.index).map(|r| r.prefix));
+        let a = self.prefer(a, expected)?;
         Ok(Some((link, a, expected)))
+    }
+
+    /// When the address is on the interface under several prefixes, the expected one.
+    fn prefer(&mut self, a: Addr, expected: Option<u8>) -> Result<Addr, Fail> {
+        match expected {
+            Some(e) if e != a.prefix => Ok(self
+                .sys
+                .addr_with_prefix(&self.p.ip, a.index, e)?
+                .unwrap_or(a)),
+            _ => Ok(a),
+        }
     }
 
     pub fn monitor(&mut self) -> Outcome {
@@ -280,8 +317,16 @@ impl<B: Backend> Agent<'_, B> {
         self.check_os()?;
         let ip = self.p.ip;
         let t = self.resolve()?;
+        if self.p.policy.is_some() {
+            // A policy that cannot run would fail the first monitor: refuse to start instead.
+            crate::policy::validate(self.p).map_err(|(exit, reason)| fail(exit, reason))?;
+        }
         let name = t.link.name.as_str().to_owned();
-        if let Some(a) = self.sys.addr(&ip, Some(t.link.index))? {
+        let existing = match self.sys.addr_with_prefix(&ip, t.link.index, t.prefix)? {
+            Some(a) => Some(a),
+            None => self.sys.addr(&ip, Some(t.link.index))?,
+        };
+        if let Some(a) = existing {
             if a.prefix == t.prefix && !a.duplicated {
                 if a.tentative {
                     self.wait_dad(&t)?;
@@ -428,27 +473,45 @@ impl<B: Backend> Agent<'_, B> {
             }
             Err(f) => return Err(f),
         };
-        match self.sys.del(&link, &ip, a.prefix) {
-            Ok(()) => {}
-            Err(e) if e.is(libc::EADDRNOTAVAIL) || e.is(libc::ENODEV) || e.is(libc::ENXIO) => {}
-            Err(e) => return Err(e.into()),
+        // Remove every instance of the address on its interface (Linux allows the same
+        // address under several prefixes); bounded, so a kernel that keeps re-adding it gets
+        // a clear failure rather than a loop.
+        let mut next = Some(a);
+        let mut rounds = 0;
+        while let Some(a) = next {
+            if rounds == 16 {
+                return Err(fail(
+                    Exit::ErrGeneric,
+                    format!("{ip} is still on {} after removal", link.name.as_str()),
+                ));
+            }
+            rounds += 1;
+            match self.sys.del(&link, &ip, a.prefix) {
+                Ok(()) => log::info(&format!(
+                    "removed {ip}/{} from {}",
+                    a.prefix,
+                    link.name.as_str()
+                )),
+                Err(e) if e.is(libc::EADDRNOTAVAIL) || e.is(libc::ENODEV) || e.is(libc::ENXIO) => {}
+                Err(e) => return Err(e.into()),
+            }
+            next = self.sys.addr(&ip, Some(link.index))?;
         }
-        if self.sys.addr(&ip, Some(link.index))?.is_some() {
-            return Err(fail(
-                Exit::ErrGeneric,
-                format!("{ip} is still on {} after removal", link.name.as_str()),
-            ));
-        }
-        log::info(&format!(
-            "removed {ip}/{} from {}",
-            a.prefix,
-            link.name.as_str()
-        ));
         if self.p.policy.is_some() {
             crate::policy::on_stop(self.p, self.ctx);
         }
         Ok(Exit::Success)
     }
+}
+
+fn check_not_loopback(link: &Link) -> Result<(), Fail> {
+    if link.loopback {
+        return Err(fail(
+            Exit::ErrArgs,
+            format!("{} is a loopback interface", link.name.as_str()),
+        ));
+    }
+    Ok(())
 }
 
 /// The IPv4 broadcast address to configure for `ip/prefix`.

@@ -72,7 +72,11 @@ pub fn background() -> bool {
     // SAFETY: setsid has no preconditions; its failure (already a group leader) is harmless.
     unsafe { libc::setsid() };
     // Detach from Pacemaker's pipes so the executor does not wait for us.
-    if let Ok(null) = std::fs::OpenOptions::new().read(true).write(true).open("/dev/null") {
+    if let Ok(null) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")
+    {
         use std::os::fd::AsRawFd;
         for fd in 0..3 {
             // SAFETY: dup2 onto the standard descriptors of our own process; `null` is open.
@@ -136,14 +140,25 @@ fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
     log::init(&ctx.instance);
     let p = match Params::parse(env) {
         Ok(p) => p,
-        Err(e) => {
-            // A stop or probe with unusable parameters cannot have started anything.
-            let f = param_fail(env, e);
-            return report(action, Err(f));
-        }
+        Err(e) => return report(action, Err(param_fail(env, e))),
     };
     let mut sys = match sys::Sys::open(&p) {
         Ok(s) => s,
+        Err(e) if e.is(libc::ENOENT) && p.network_namespace.is_some() => {
+            // The namespace is gone, and every address in it with it.
+            let ns = p.network_namespace.as_deref().unwrap_or("");
+            return match action {
+                Action::Stop => Exit::Success,
+                Action::Monitor => Exit::NotRunning,
+                _ => report(
+                    action,
+                    Err(fail(
+                        Exit::ErrArgs,
+                        format!("network namespace {ns} does not exist"),
+                    )),
+                ),
+            };
+        }
         Err(e) => return report(action, Err(e.into())),
     };
     let mut a = Agent {
@@ -169,7 +184,10 @@ fn param_fail(env: &Env, e: ifaddr_core::params::ParamError) -> Fail {
     let raw = env.get(&key).or_else(|| env.get(e.name)).unwrap_or(b"");
     ifaddr_core::params::escape(raw, &mut value);
     if raw.is_empty() {
-        fail(Exit::ErrConfigured, format!("parameter {} {}", e.name, e.reason))
+        fail(
+            Exit::ErrConfigured,
+            format!("parameter {} {}", e.name, e.reason),
+        )
     } else {
         fail(
             Exit::ErrConfigured,

@@ -568,10 +568,7 @@ fn executes_no_other_program() {
                 ("OCF_RESKEY_arp_interval", "10"),
             ],
         );
-        assert!(
-            r.code == 0,
-            "{action}: {r:?}"
-        );
+        assert!(r.code == 0, "{action}: {r:?}");
         let t = std::fs::read_to_string(&trace).unwrap();
         let execs: Vec<&str> = t.lines().filter(|l| l.contains("execve")).collect();
         assert_eq!(execs.len(), 1, "{action} executed programs: {execs:?}");
@@ -613,7 +610,11 @@ fn ipv6_disabled_on_the_interface_is_not_installed() {
     let lab = Lab::new("w");
     lab.sh("sysctl -qw net.ipv6.conf.v1.disable_ipv6=1");
     let before = lab.addrs("v1");
-    let env = [ip(V6), ("OCF_RESKEY_nic", "v1"), ("OCF_RESKEY_cidr_netmask", "64")];
+    let env = [
+        ip(V6),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "64"),
+    ];
     let r = lab.run("start", &env);
     assert_eq!(r.code, 5, "{r:?}");
     assert!(r.reason().contains("IPv6 is disabled on v1"), "{r:?}");

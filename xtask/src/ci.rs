@@ -1,28 +1,70 @@
 //! `cargo xtask ci`: the whole test suite, as `.ci/run` and the README run it.
 //!
-//! Steps, in order (each stops the run on failure):
-//! 1. install what is missing (Debian packages, pinned PyPI tools, cargo tools);
+//! Steps, in order; the first failure stops the run:
+//! 1. install what is missing (Debian packages; each later step installs its own tools);
 //! 2. `cargo fmt --check`, clippy with warnings denied;
-//! 3. unit and integration tests (`cargo test --workspace`), the integration tests running the
-//!    agent on a real kernel in network namespaces, with ocf-tester;
-//! 4. the host crate checked for x86_64 and aarch64 FreeBSD.
+//! 3. the example policies: built for wasm32 and unit-tested natively;
+//! 4. unit and integration tests (`cargo test --workspace`): the agent on a real kernel in
+//!    network namespaces, ocf-tester, hostile input, faults, concurrency, policies;
+//! 5. FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
+//!    own headers, amd64 and aarch64), `cargo check` of the agent for both, and linked
+//!    FreeBSD 14 binaries for both (`cargo xtask dist`);
+//! 6. every fuzz target for a short fixed time;
+//! 7. the three-node Pacemaker cluster, IPv4 and IPv6, ifaddr and IPaddr2 (`cargo xtask e2e`);
+//! 8. the benchmark harness, once, to prove it works (`cargo xtask bench --quick`).
+//!
+//! `--quick` stops after step 4.
 
 use crate::deps;
 use crate::util::{cargo, root, run};
 use std::process::Command;
+use std::time::Instant;
 
-pub fn run_ci(args: &[String]) -> Result<(), String> {
-    let quick = args.iter().any(|a| a == "--quick");
-    deps::ensure_ci()?;
-    run(cargo().args(["fmt", "--all", "--check"]))?;
-    run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
-    run(cargo().args(["test", "--workspace"]))?;
+const FREEBSD: [&str; 2] = ["x86_64-unknown-freebsd", "aarch64-unknown-freebsd"];
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+pub fn run_ci(argv: &[String]) -> Result<(), String> {
+    let quick = argv.iter().any(|a| a == "--quick");
+    let t0 = Instant::now();
+    let mut done: Vec<(String, f64)> = Vec::new();
+    let mut step = |name: &str, f: &mut dyn FnMut() -> Result<(), String>| -> Result<(), String> {
+        eprintln!("\n==> xtask ci: {name}");
+        let t = Instant::now();
+        f().map_err(|e| format!("{name}: {e}"))?;
+        done.push((name.to_owned(), t.elapsed().as_secs_f64()));
+        Ok(())
+    };
+    step("install dependencies", &mut || deps::ensure_ci())?;
+    step("rustfmt", &mut || run(cargo().args(["fmt", "--all", "--check"])))?;
+    step("clippy", &mut || {
+        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+    })?;
+    step("policies (wasm32 build, native tests)", &mut || {
+        crate::policies::run_policies(&args(&["--test"]))
+    })?;
+    step("unit and integration tests", &mut || run(cargo().args(["test", "--workspace"])))?;
     if !quick {
-        for target in ["x86_64-unknown-freebsd", "aarch64-unknown-freebsd"] {
-            freebsd_check(target)?;
+        step("FreeBSD header check", &mut || crate::freebsd::run_check(&[]))?;
+        for t in FREEBSD {
+            step(&format!("cargo check --target {t}"), &mut || freebsd_check(t))?;
         }
+        step("FreeBSD binaries (dist)", &mut || {
+            crate::dist::run_dist(&args(&["--target", FREEBSD[0], "--target", FREEBSD[1]]))
+        })?;
+        step("fuzz smoke run", &mut || crate::fuzz::run(&args(&["--ci"])))?;
+        step("cluster end-to-end", &mut || {
+            std::env::set_var("IFADDR_LAB_PROFILE", "debug");
+            crate::e2e::run(&[])
+        })?;
+        step("bench harness", &mut || crate::bench::run_bench(&args(&["--quick"])))?;
     }
-    eprintln!("xtask ci: all steps passed");
+    eprintln!("\nxtask ci: all {} steps passed in {:.0} s", done.len(), t0.elapsed().as_secs_f64());
+    for (name, secs) in &done {
+        eprintln!("  {secs:>7.1} s  {name}");
+    }
     Ok(())
 }
 
@@ -45,5 +87,3 @@ pub fn freebsd_check(target: &str) -> Result<(), String> {
         .arg("--target-dir")
         .arg(&target_dir))
 }
-
-

@@ -62,9 +62,10 @@ pub fn pip(spec: &str) -> Result<(), String> {
         .args(["-m", "pip", "show", name])
         .output()
         .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l == format!("Version: {version}") || (version.is_empty() && l.starts_with("Version:")))
+            String::from_utf8_lossy(&o.stdout).lines().any(|l| {
+                l == format!("Version: {version}")
+                    || (version.is_empty() && l.starts_with("Version:"))
+            })
         })
         .unwrap_or(false);
     if have {

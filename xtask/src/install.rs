@@ -39,6 +39,10 @@ pub fn run_install(args: &[String]) -> Result<(), String> {
     std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))
         .map_err(|e| format!("chmod {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &dest).map_err(|e| format!("rename to {}: {e}", dest.display()))?;
-    eprintln!("installed {} as {} (ocf:ifaddr:vip)", bin.display(), dest.display());
+    eprintln!(
+        "installed {} as {} (ocf:ifaddr:vip)",
+        bin.display(),
+        dest.display()
+    );
     Ok(())
 }

@@ -2,7 +2,17 @@
 //!
 //! Each command lives in its own module; `main` only dispatches.
 
+mod bench;
 mod ci;
+mod demo;
+mod deps;
+mod dist;
+mod e2e;
+mod freebsd;
+mod fuzz;
+mod install;
+mod lab;
+mod policies;
 mod util;
 
 use std::process::ExitCode;
@@ -18,6 +28,7 @@ commands:
   fuzz [--time S] [TARGET]   run the cargo-fuzz targets
   bench [--quick] measure ifaddr against ocf:heartbeat:IPaddr2
   dist --target T build a release tarball (x86_64/aarch64 linux or freebsd)
+  freebsd-check [--bless]    FreeBSD structs, ioctl numbers and bytes vs FreeBSD's headers
   install [--ocf-root DIR]   install the agent as $OCF_ROOT/resource.d/ifaddr/vip
 ";
 
@@ -31,7 +42,15 @@ fn main() -> ExitCode {
         }
     };
     let result = match cmd {
-        "ci" => ci::run(rest),
+        "bench" => bench::run_bench(rest),
+        "ci" => ci::run_ci(rest),
+        "dist" => dist::run_dist(rest),
+        "freebsd-check" => freebsd::run_check(rest),
+        "install" => install::run_install(rest),
+        "demo" => demo::run(rest),
+        "e2e" => e2e::run(rest),
+        "fuzz" => fuzz::run(rest),
+        "policies" => policies::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

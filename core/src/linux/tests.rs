@@ -19,9 +19,12 @@ fn v4(s: &str) -> IpAddr {
 #[test]
 fn new_addr_v4_matches_iproute2() {
     let want: [u8; 48] = [
-        0x30, 0x00, 0x00, 0x00, 0x14, 0x00, 0x05, 0x06, 0xc9, 0xfc, 0x06, 0x6b, 0x00, 0x00, 0x00, 0x00, //
-        0x02, 0x18, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x00, 0xc0, 0x00, 0x02, 0xc8, //
-        0x08, 0x00, 0x04, 0x00, 0xc0, 0x00, 0x02, 0xff, 0x08, 0x00, 0x01, 0x00, 0xc0, 0x00, 0x02, 0xc8,
+        0x30, 0x00, 0x00, 0x00, 0x14, 0x00, 0x05, 0x06, 0xc9, 0xfc, 0x06, 0x6b, 0x00, 0x00, 0x00,
+        0x00, //
+        0x02, 0x18, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x00, 0xc0, 0x00, 0x02,
+        0xc8, //
+        0x08, 0x00, 0x04, 0x00, 0xc0, 0x00, 0x02, 0xff, 0x08, 0x00, 0x01, 0x00, 0xc0, 0x00, 0x02,
+        0xc8,
     ];
     let req = AddrRequest {
         index: 6,
@@ -40,8 +43,10 @@ fn new_addr_v4_matches_iproute2() {
 #[test]
 fn del_addr_v4_matches_iproute2() {
     let want: [u8; 40] = [
-        0x28, 0x00, 0x00, 0x00, 0x15, 0x00, 0x05, 0x00, 0xc9, 0xfc, 0x06, 0x6b, 0x00, 0x00, 0x00, 0x00, //
-        0x02, 0x18, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x00, 0xc0, 0x00, 0x02, 0xc8, //
+        0x28, 0x00, 0x00, 0x00, 0x15, 0x00, 0x05, 0x00, 0xc9, 0xfc, 0x06, 0x6b, 0x00, 0x00, 0x00,
+        0x00, //
+        0x02, 0x18, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00, 0x08, 0x00, 0x02, 0x00, 0xc0, 0x00, 0x02,
+        0xc8, //
         0x08, 0x00, 0x01, 0x00, 0xc0, 0x00, 0x02, 0xc8,
     ];
     let mut buf = [0u8; 64];
@@ -52,7 +57,9 @@ fn del_addr_v4_matches_iproute2() {
 #[test]
 fn new_addr_v6_nodad_matches_iproute2() {
     let mut want = Vec::new();
-    want.extend_from_slice(&[0x40, 0, 0, 0, 0x14, 0, 0x05, 0x06, 0xc9, 0xfc, 0x06, 0x6b, 0, 0, 0, 0]);
+    want.extend_from_slice(&[
+        0x40, 0, 0, 0, 0x14, 0, 0x05, 0x06, 0xc9, 0xfc, 0x06, 0x6b, 0, 0, 0, 0,
+    ]);
     want.extend_from_slice(&[0x0a, 0x40, 0x02, 0x00, 0x06, 0, 0, 0]);
     let a: Ipv6Addr = "2001:db8::200".parse().unwrap();
     want.extend_from_slice(&[0x14, 0, 0x02, 0]);
@@ -88,11 +95,18 @@ fn requests_refuse_short_buffers() {
     let full = new_addr(&mut big, 1, &req).unwrap();
     for len in 0..full {
         let mut buf = [0u8; 256];
-        assert_eq!(new_addr(&mut buf[..len], 1, &req), Err(Overflow), "len {len}");
+        assert_eq!(
+            new_addr(&mut buf[..len], 1, &req),
+            Err(Overflow),
+            "len {len}"
+        );
     }
     // The label is NUL-terminated inside its attribute.
     let m = Messages::new(&big[..full]).next().unwrap().unwrap();
-    let label = Attrs::new(&m.payload[IFADDRMSG_LEN..]).find(|(t, _)| *t == IFA_LABEL).unwrap().1;
+    let label = Attrs::new(&m.payload[IFADDRMSG_LEN..])
+        .find(|(t, _)| *t == IFA_LABEL)
+        .unwrap()
+        .1;
     assert_eq!(label, b"v1:vip\0");
 }
 
@@ -137,7 +151,10 @@ fn route_dump_v4() {
         .map(|m| RouteInfo::parse(m.payload).unwrap())
         .collect();
     assert_eq!(r.len(), 2);
-    assert_eq!((r[0].dst, r[0].dst_len, r[0].oif), (Some(v4("192.0.2.0")), 24, Some(6)));
+    assert_eq!(
+        (r[0].dst, r[0].dst_len, r[0].oif),
+        (Some(v4("192.0.2.0")), 24, Some(6))
+    );
     assert!(!r[0].via_gateway);
     assert!(r[0].is_connected_cover(&v4("192.0.2.200")));
     assert!(!r[0].is_connected_cover(&v4("198.51.100.7")));
@@ -158,7 +175,10 @@ fn link_reply() {
     assert_eq!(&l.hwaddr[..], &[0x96, 0xfb, 0x9e, 0xbb, 0x42, 0x4d]);
     assert_eq!(l.carrier, Some(true));
     let s = l.stats.unwrap();
-    assert_eq!((s.rx_packets, s.tx_packets, s.rx_bytes, s.tx_bytes), (9, 50, 726, 4016));
+    assert_eq!(
+        (s.rx_packets, s.tx_packets, s.rx_bytes, s.tx_bytes),
+        (9, 50, 726, 4016)
+    );
 }
 
 #[test]
@@ -170,7 +190,13 @@ fn error_reply() {
 
 #[test]
 fn every_truncation_is_handled() {
-    for v in [ADDR_DUMP_V4, ADDR_DUMP_V6, ROUTE_DUMP_V4, LINK_V1, ERR_EEXIST] {
+    for v in [
+        ADDR_DUMP_V4,
+        ADDR_DUMP_V6,
+        ROUTE_DUMP_V4,
+        LINK_V1,
+        ERR_EEXIST,
+    ] {
         for len in 0..v.len() {
             for m in Messages::new(&v[..len]).flatten() {
                 let _ = AddrInfo::parse(m.payload);
@@ -183,9 +209,15 @@ fn every_truncation_is_handled() {
     // A header claiming less than itself, or more than the buffer, is an error, not a loop.
     let mut bad = [0u8; 16];
     bad[0] = 8;
-    assert_eq!(Messages::new(&bad).collect::<Vec<_>>(), [Err(ParseError::BadLength)]);
+    assert_eq!(
+        Messages::new(&bad).collect::<Vec<_>>(),
+        [Err(ParseError::BadLength)]
+    );
     bad[0] = 200;
-    assert_eq!(Messages::new(&bad).collect::<Vec<_>>(), [Err(ParseError::Truncated)]);
+    assert_eq!(
+        Messages::new(&bad).collect::<Vec<_>>(),
+        [Err(ParseError::Truncated)]
+    );
 }
 
 #[test]

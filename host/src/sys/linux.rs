@@ -219,7 +219,10 @@ impl Sys {
                 others_in_subnet = true;
             }
         })?;
-        if ours_primary && others_in_subnet {
+        // Turned on whenever ours is a primary, not only when secondaries exist now: one
+        // added between this look and the delete would otherwise go with it.
+        let _ = others_in_subnet;
+        if ours_primary {
             let path = format!(
                 "/proc/sys/net/ipv4/conf/{}/promote_secondaries",
                 link.name.as_str()
@@ -246,6 +249,16 @@ impl Sys {
 fn unsafe_zeroed_nl() -> libc::sockaddr_nl {
     // SAFETY: sockaddr_nl is plain old data for which all-zero bytes are a valid value.
     unsafe { std::mem::zeroed() }
+}
+
+fn to_addr(a: &AddrInfo) -> Addr {
+    Addr {
+        index: a.index,
+        prefix: a.prefix,
+        tentative: a.flags & nl::IFA_F_TENTATIVE != 0,
+        duplicated: a.flags & nl::IFA_F_DADFAILED != 0,
+        deprecated: a.flags & nl::IFA_F_DEPRECATED != 0,
+    }
 }
 
 fn to_link(l: LinkInfo) -> Option<Link> {
@@ -285,13 +298,17 @@ impl Backend for Sys {
         let mut found = None;
         self.addrs(Family::of(ip), index.unwrap_or(0), |a| {
             if a.ip.as_ref() == Some(ip) && found.is_none() {
-                found = Some(Addr {
-                    index: a.index,
-                    prefix: a.prefix,
-                    tentative: a.flags & nl::IFA_F_TENTATIVE != 0,
-                    duplicated: a.flags & nl::IFA_F_DADFAILED != 0,
-                    deprecated: a.flags & nl::IFA_F_DEPRECATED != 0,
-                });
+                found = Some(to_addr(a));
+            }
+        })?;
+        Ok(found)
+    }
+
+    fn addr_with_prefix(&mut self, ip: &IpAddr, index: u32, prefix: u8) -> Result<Option<Addr>> {
+        let mut found = None;
+        self.addrs(Family::of(ip), index, |a| {
+            if a.ip.as_ref() == Some(ip) && a.prefix == prefix && found.is_none() {
+                found = Some(to_addr(a));
             }
         })?;
         Ok(found)
@@ -330,13 +347,17 @@ impl Backend for Sys {
         if p.nodad {
             flags |= nl::IFA_F_NODAD;
         }
-        let label = p.iflabel.as_ref().and_then(|l| {
-            let mut s = heapless::String::<15>::new();
-            s.push_str(link.name.as_str()).ok()?;
-            s.push(':').ok()?;
-            s.push_str(l).ok()?;
-            Some(s)
-        });
+        let label = match &p.iflabel {
+            None => None,
+            Some(l) => {
+                let mut s = heapless::String::<15>::new();
+                s.push_str(link.name.as_str())
+                    .and_then(|()| s.push(':').map_err(|_| ()))
+                    .and_then(|()| s.push_str(l))
+                    .map_err(|()| SysError::new("iflabel too long", libc::ENAMETOOLONG))?;
+                Some(s)
+            }
+        };
         let req = nl::AddrRequest {
             index: link.index,
             ip: p.ip,
@@ -362,7 +383,12 @@ impl Backend for Sys {
         self.transact(&buf[..len], seq, "RTM_DELADDR", |_| {})
     }
 
-    fn probe(&mut self, link: &Link, ip: std::net::Ipv4Addr, wait: Duration) -> Result<Option<[u8; 6]>> {
+    fn probe(
+        &mut self,
+        link: &Link,
+        ip: std::net::Ipv4Addr,
+        wait: Duration,
+    ) -> Result<Option<[u8; 6]>> {
         match link.mac {
             Some(mac) => probe_arp(link, mac, ip, wait),
             None => Ok(None),
@@ -381,7 +407,12 @@ impl Backend for Sys {
 /// A packet socket for ARP on `link`, bound to it so that only its frames are received.
 fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
     let proto = ifaddr_core::frame::ETHERTYPE_ARP.to_be();
-    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, i32::from(proto), "packet socket")?;
+    let fd = socket(
+        libc::AF_PACKET,
+        libc::SOCK_RAW,
+        i32::from(proto),
+        "packet socket",
+    )?;
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sll.sll_family = libc::AF_PACKET as u16;
@@ -429,7 +460,12 @@ fn send_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr) -> Result<()> {
     send_frame(&fd, &to, &frame[..n], "send gratuitous ARP")
 }
 
-fn probe_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr, wait: Duration) -> Result<Option<[u8; 6]>> {
+fn probe_arp(
+    link: &Link,
+    mac: [u8; 6],
+    ip: std::net::Ipv4Addr,
+    wait: Duration,
+) -> Result<Option<[u8; 6]>> {
     let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
     let n = ifaddr_core::frame::arp_probe(&mut frame, mac, ip)
         .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;

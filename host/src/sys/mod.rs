@@ -82,7 +82,10 @@ impl SysError {
     }
 
     pub fn last(op: &'static str) -> SysError {
-        SysError::new(op, std::io::Error::last_os_error().raw_os_error().unwrap_or(0))
+        SysError::new(
+            op,
+            std::io::Error::last_os_error().raw_os_error().unwrap_or(0),
+        )
     }
 
     pub fn is(&self, errno: i32) -> bool {
@@ -108,6 +111,11 @@ pub trait Backend {
     fn link(&mut self, which: LinkRef<'_>) -> Result<Option<Link>>;
     /// `ip` as configured on interface `index`, or on any interface when `index` is `None`.
     fn addr(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Addr>>;
+    /// `ip/prefix` on interface `index`. Linux allows one address under several prefixes on
+    /// one interface; this finds the wanted one wherever the kernel lists it.
+    fn addr_with_prefix(&mut self, ip: &IpAddr, index: u32, prefix: u8) -> Result<Option<Addr>> {
+        Ok(self.addr(ip, Some(index))?.filter(|a| a.prefix == prefix))
+    }
     /// The best connected route covering `ip` (on interface `index` when given): longest
     /// prefix, then lowest metric, then lowest interface index.
     fn route(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Route>>;

@@ -31,7 +31,11 @@ pub fn must(cmd: &str) -> String {
 pub fn require_root() {
     // SAFETY-free check: `id -u` keeps the tests free of unsafe.
     let uid = must("id -u");
-    assert_eq!(uid.trim(), "0", "the integration tests need root (network namespaces)");
+    assert_eq!(
+        uid.trim(),
+        "0",
+        "the integration tests need root (network namespaces)"
+    );
 }
 
 pub struct Lab {
@@ -147,6 +151,9 @@ pub fn run_cmd(mut c: Command, env: &[(&str, &str)]) -> Run {
 
 impl Drop for Lab {
     fn drop(&mut self) {
-        let _ = sh(&format!("ip netns del {}; ip netns del {}", self.ns, self.peer));
+        let _ = sh(&format!(
+            "ip netns del {}; ip netns del {}",
+            self.ns, self.peer
+        ));
     }
 }

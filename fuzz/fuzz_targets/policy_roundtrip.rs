@@ -1,0 +1,83 @@
+//! Policy ABI round trip: an arbitrary verdict (built with the SDK's constructors) and an
+//! arbitrary observation (built with its setters) encode and decode back to themselves, and
+//! the setters cut their inputs as documented.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use core::net::IpAddr;
+use ifaddr_core::policy::*;
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Debug, Arbitrary)]
+struct Input<'a> {
+    code: u8,
+    reason: u32,
+    message: &'a str,
+    vstate: &'a [u8],
+    ints: [u64; 12],
+    small: [u32; 5],
+    prefix: u8,
+    builtin: u8,
+    ip: IpAddr,
+    ifname: &'a [u8],
+    args: &'a [u8],
+    ostate: &'a [u8],
+}
+
+fuzz_target!(|i: Input<'_>| {
+    let d = [
+        Decision::Running,
+        Decision::Failed,
+        Decision::NotRunning,
+        Decision::Degraded,
+    ][usize::from(i.code % 4)];
+    let v = Verdict::new(d)
+        .with_reason(i.reason)
+        .with_message(i.message)
+        .with_state(i.vstate);
+    // The message is cut at a character boundary, the state at its capacity.
+    let m = core::str::from_utf8(v.message_bytes()).expect("message cut inside a character");
+    assert!(i.message.starts_with(m));
+    assert!(m.len() <= MESSAGE_MAX && m.len() + 4 > MESSAGE_MAX.min(i.message.len()));
+    assert_eq!(v.state_bytes(), &i.vstate[..i.vstate.len().min(STATE_MAX)]);
+    let e = v.encode();
+    assert_eq!(Verdict::decode(&e), Ok(v));
+    // A newer minor version that appends fields is read the same.
+    let mut longer = e.to_vec();
+    longer.extend_from_slice(&[0xee; 40]);
+    longer[0..4].copy_from_slice(&(ABI_VERSION + 1).to_le_bytes());
+    longer[4..8].copy_from_slice(&((VERDICT_SIZE + 40) as u32).to_le_bytes());
+    let w = Verdict::decode(&longer).unwrap();
+    assert_eq!(
+        (w.code, w.reason, w.message, w.state),
+        (v.code, v.reason, v.message, v.state)
+    );
+
+    let mut o = Observation::new();
+    [
+        o.now_ms,
+        o.since_start_ms,
+        o.interval_ms,
+        o.timeout_ms,
+        o.rx_packets,
+        o.tx_packets,
+        o.rx_errors,
+        o.tx_errors,
+        o.rx_dropped,
+        o.tx_dropped,
+        _,
+        _,
+    ] = i.ints;
+    [o.depth, o.flags, o.monitors, o.mtu, o.ifindex] = i.small;
+    o.prefix = i.prefix;
+    o.builtin = i.builtin;
+    o.set_ip(&i.ip);
+    o.set_ifname(i.ifname);
+    o.set_args(i.args);
+    o.set_state(i.ostate);
+    assert_eq!(o.ip_addr(), Some(i.ip));
+    assert_eq!(o.args(), &i.args[..i.args.len().min(ARGS_MAX)]);
+    assert_eq!(o.state(), &i.ostate[..i.ostate.len().min(STATE_MAX)]);
+    assert_eq!(o.ifname[15], 0, "interface name not NUL-terminated");
+    assert_eq!(Observation::decode(&o.encode()), Ok(o));
+});

@@ -1,0 +1,141 @@
+//! rtnetlink request encoders round-trip: an arbitrary request is built into a buffer of
+//! arbitrary size; it must fail with `Overflow` exactly when the buffer is shorter than the
+//! message, never write outside the buffer or past the length it reports, and the bytes must
+//! parse back (with `Messages` and the payload parsers) to what was asked for.
+#![no_main]
+
+use arbitrary::Arbitrary;
+use core::net::IpAddr;
+use ifaddr_core::addr::Family;
+use ifaddr_core::ifname::IfName;
+use ifaddr_core::linux::*;
+use ifaddr_core::Overflow;
+use ifaddr_fuzz::guarded;
+use libfuzzer_sys::fuzz_target;
+
+#[derive(Debug, Arbitrary)]
+enum Req {
+    NewAddr(AddrRequest),
+    DelAddr { index: u32, ip: IpAddr, prefix: u8 },
+    GetAddrs { family: Family, index: u32 },
+    GetLink { index: u32, name: Option<IfName> },
+    GetRoutes { family: Family },
+}
+
+#[derive(Debug, Arbitrary)]
+struct Input {
+    seq: u32,
+    len: u8,
+    req: Req,
+}
+
+fn build(buf: &mut [u8], seq: u32, req: &Req) -> Result<usize, Overflow> {
+    match req {
+        Req::NewAddr(r) => new_addr(buf, seq, r),
+        Req::DelAddr { index, ip, prefix } => del_addr(buf, seq, *index, ip, *prefix),
+        Req::GetAddrs { family, index } => get_addrs(buf, seq, *family, *index),
+        Req::GetLink { index, name } => {
+            get_link(buf, seq, *index, name.as_ref().map(|n| n.as_str()))
+        }
+        Req::GetRoutes { family } => get_routes(buf, seq, *family),
+    }
+}
+
+fn family_byte(ip: &IpAddr) -> u8 {
+    match ip {
+        IpAddr::V4(_) => AF_INET,
+        IpAddr::V6(_) => AF_INET6,
+    }
+}
+
+fn fam(f: Family) -> u8 {
+    match f {
+        Family::V4 => AF_INET,
+        Family::V6 => AF_INET6,
+    }
+}
+
+fuzz_target!(|input: Input| {
+    let Input { seq, len, req } = input;
+    // Every request fits in 256 bytes; find its length there, then build into `len` bytes.
+    let (full, _) = guarded(256, |b| build(b, seq, &req));
+    let full = full.expect("a request does not fit in 256 bytes");
+    let len = usize::from(len);
+    let (r, buf) = guarded(len, |b| build(b, seq, &req));
+    match r {
+        Err(Overflow) => {
+            assert!(
+                len < full,
+                "Overflow with {len} bytes for a {full}-byte request"
+            );
+            return;
+        }
+        Ok(n) => assert_eq!(n, full),
+    }
+    let bytes = &buf[..full];
+    assert_eq!(full % 4, 0, "message length not 4-aligned");
+    let msgs: Vec<_> = Messages::new(bytes).collect();
+    assert_eq!(msgs.len(), 1);
+    let m = msgs[0].expect("own request does not parse");
+    assert_eq!(m.seq, seq);
+    assert_eq!(m.pid, 0);
+    assert_eq!(m.payload.len() + NLMSG_HDRLEN, full);
+    assert!(m.flags & NLM_F_REQUEST != 0);
+    match &req {
+        Req::NewAddr(r) => {
+            assert_eq!(m.ty, RTM_NEWADDR);
+            assert_eq!(
+                m.flags,
+                NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL
+            );
+            let a = AddrInfo::parse(m.payload).unwrap();
+            assert_eq!(a.family, family_byte(&r.ip));
+            assert_eq!((a.ip, a.prefix, a.index), (Some(r.ip), r.prefix, r.index));
+            assert_eq!(a.flags, r.flags);
+            assert_eq!(a.broadcast, r.broadcast);
+            assert_eq!(a.lifetimes, r.lifetimes);
+            assert_eq!(a.scope, RT_SCOPE_UNIVERSE);
+            let label = Attrs::new(&m.payload[IFADDRMSG_LEN..])
+                .find(|(t, _)| *t == IFA_LABEL)
+                .map(|(_, v)| v);
+            match (&r.label, label) {
+                (None, None) => {}
+                (Some(l), Some(v)) => {
+                    assert_eq!(&v[..v.len() - 1], l.as_bytes());
+                    assert_eq!(v[v.len() - 1], 0, "label not NUL-terminated");
+                }
+                (want, got) => panic!("label {want:?} encoded as {got:?}"),
+            }
+        }
+        Req::DelAddr { index, ip, prefix } => {
+            assert_eq!(m.ty, RTM_DELADDR);
+            let a = AddrInfo::parse(m.payload).unwrap();
+            assert_eq!(
+                (a.family, a.ip, a.prefix, a.index),
+                (family_byte(ip), Some(*ip), *prefix, *index)
+            );
+            assert_eq!(a.flags, 0);
+        }
+        Req::GetAddrs { family, index } => {
+            assert_eq!(m.ty, RTM_GETADDR);
+            assert_eq!(m.flags, NLM_F_REQUEST | NLM_F_DUMP);
+            let a = AddrInfo::parse(m.payload).unwrap();
+            assert_eq!((a.family, a.index, a.ip), (fam(*family), *index, None));
+        }
+        Req::GetLink { index, name } => {
+            assert_eq!(m.ty, RTM_GETLINK);
+            let l = LinkInfo::parse(m.payload).unwrap();
+            assert_eq!(l.index, *index);
+            assert_eq!(&l.name, name);
+        }
+        Req::GetRoutes { family } => {
+            assert_eq!(m.ty, RTM_GETROUTE);
+            assert_eq!(m.flags, NLM_F_REQUEST | NLM_F_DUMP);
+            let r = RouteInfo::parse(m.payload).unwrap();
+            assert_eq!(
+                (r.family, r.table, r.dst),
+                (fam(*family), RT_TABLE_MAIN, None)
+            );
+        }
+    }
+});

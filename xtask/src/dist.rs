@@ -1,0 +1,235 @@
+//! `cargo xtask dist --target T [--target T2 ...]`: a release binary for `T` in
+//! `dist/ifaddr-<version>-<T>.tar.gz`, with the man page, the docs, the FreeBSD smoke test
+//! and the example policies when they have been built.
+//!
+//! Targets: x86_64/aarch64 `unknown-linux-gnu` and `unknown-freebsd`. The host target is a
+//! plain `cargo build`; others are linked by zig through `cargo-zigbuild` (both from PyPI,
+//! pinned in `freebsd.rs`), with the standard library from rustup when rustup has the target,
+//! and otherwise built from source by Debian's toolchain (`rustc-web`, `cargo-web`,
+//! `rust-web-src`): `RUSTC_BOOTSTRAP=1 CARGO=/usr/bin/cargo RUSTC=/usr/bin/rustc
+//! cargo-zigbuild build -Zbuild-std=std,panic_abort ...` into `target/freebsd`.
+
+use crate::freebsd::{ensure_pip, ensure_zig, python, ZIGBUILD_VERSION};
+use crate::util::{built_policies, cargo, root, run, rustup_has_target};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const TARGETS: [&str; 4] = [
+    "x86_64-unknown-linux-gnu",
+    "aarch64-unknown-linux-gnu",
+    "x86_64-unknown-freebsd",
+    "aarch64-unknown-freebsd",
+];
+
+/// Debian's toolchain, which can build the standard library for any target.
+const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+
+pub fn run_dist(args: &[String]) -> Result<(), String> {
+    let mut targets = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--target" => targets.push(it.next().ok_or("--target needs a value")?.clone()),
+            "--all" => targets.extend(TARGETS.iter().map(|t| t.to_string())),
+            other => return Err(format!("dist: unknown argument `{other}`")),
+        }
+    }
+    if targets.is_empty() {
+        return Err(format!(
+            "dist: give --target T (one of {}) or --all",
+            TARGETS.join(", ")
+        ));
+    }
+    for t in &targets {
+        if !TARGETS.contains(&t.as_str()) {
+            return Err(format!(
+                "dist: unsupported target {t} (one of {})",
+                TARGETS.join(", ")
+            ));
+        }
+    }
+    for t in &targets {
+        let bin = build(t)?;
+        let tarball = package(t, &bin)?;
+        eprintln!("dist: {}", tarball.display());
+    }
+    Ok(())
+}
+
+fn host_target() -> String {
+    Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
+        .arg("-vV")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        })
+        .unwrap_or_default()
+}
+
+/// The `cargo-zigbuild` executable pip installed (on PATH, or in Python's scripts directory).
+fn zigbuild() -> Result<Command, String> {
+    ensure_zig()?;
+    ensure_pip("cargo-zigbuild", ZIGBUILD_VERSION)?;
+    let on_path = Command::new("cargo-zigbuild")
+        .arg("--version")
+        .output()
+        .is_ok();
+    let exe = if on_path {
+        PathBuf::from("cargo-zigbuild")
+    } else {
+        let out = python()
+            .args([
+                "-c",
+                "import sysconfig; print(sysconfig.get_path('scripts'))",
+            ])
+            .output()
+            .map_err(|e| format!("python3: {e}"))?;
+        PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("cargo-zigbuild")
+    };
+    let mut c = Command::new(exe);
+    c.current_dir(root());
+    Ok(c)
+}
+
+/// Build the release binary for `target`; returns its path.
+fn build(target: &str) -> Result<PathBuf, String> {
+    let root = root();
+    if target == host_target() {
+        run(cargo().args(["build", "--release", "-p", "ifaddr", "--target", target]))?;
+        return Ok(root.join("target").join(target).join("release/ifaddr"));
+    }
+    if rustup_has_target(target) {
+        run(zigbuild()?.args(["build", "--release", "-p", "ifaddr", "--target", target]))?;
+        return Ok(root.join("target").join(target).join("release/ifaddr"));
+    }
+    if !Path::new(DEBIAN_CARGO).exists() || !Path::new(DEBIAN_RUSTC).exists() {
+        return Err(format!(
+            "no standard library for {target}: `rustup target add {target}`, or install \
+             Debian's rustc-web, cargo-web and rust-web-src to build it from source"
+        ));
+    }
+    let mut c = zigbuild()?;
+    c.env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO", DEBIAN_CARGO)
+        .env("RUSTC", DEBIAN_RUSTC)
+        .args([
+            "build",
+            "--release",
+            "-Zbuild-std=std,panic_abort",
+            "-p",
+            "ifaddr",
+        ])
+        .args(["--target", target, "--target-dir", "target/freebsd"]);
+    run(&mut c)?;
+    Ok(root
+        .join("target/freebsd")
+        .join(target)
+        .join("release/ifaddr"))
+}
+
+fn version() -> Result<String, String> {
+    let text = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
+    let section = text
+        .split("[workspace.package]")
+        .nth(1)
+        .ok_or("no [workspace.package] in Cargo.toml")?;
+    section
+        .lines()
+        .find_map(|l| {
+            let v = l.trim().strip_prefix("version")?.trim().strip_prefix('=')?;
+            Some(v.trim().trim_matches('"').to_string())
+        })
+        .ok_or_else(|| "no workspace version in Cargo.toml".into())
+}
+
+fn copy(from: &Path, to: &Path) -> Result<(), String> {
+    if let Some(dir) = to.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
+    }
+    std::fs::copy(from, to)
+        .map(|_| ())
+        .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+}
+
+/// Stage the files and pack the tarball; returns its path.
+fn package(target: &str, bin: &Path) -> Result<PathBuf, String> {
+    let root = root();
+    let name = format!("ifaddr-{}-{target}", version()?);
+    let stage_root = root.join("target/dist");
+    let stage = stage_root.join(&name);
+    if stage.exists() {
+        std::fs::remove_dir_all(&stage).map_err(|e| format!("rm {}: {e}", stage.display()))?;
+    }
+    copy(bin, &stage.join("ifaddr"))?;
+    copy(&root.join("docs/ifaddr.8"), &stage.join("ifaddr.8"))?;
+    for doc in [
+        "README.md",
+        "ARCHITECTURE.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+    ] {
+        let p = root.join(doc);
+        if p.exists() {
+            copy(&p, &stage.join(doc))?;
+        }
+    }
+    let docs = std::fs::read_dir(root.join("docs")).map_err(|e| format!("docs/: {e}"))?;
+    for e in docs.flatten() {
+        let p = e.path();
+        if p.extension().is_some_and(|x| x == "md") {
+            copy(&p, &stage.join("docs").join(e.file_name()))?;
+        }
+    }
+    if target.contains("freebsd") {
+        copy(
+            &root.join("packaging/freebsd/smoke.sh"),
+            &stage.join("smoke.sh"),
+        )?;
+    }
+    for wasm in built_policies() {
+        let file = wasm.file_name().expect("a file");
+        copy(&wasm, &stage.join("policies").join(file))?;
+    }
+    let dist = root.join("dist");
+    std::fs::create_dir_all(&dist).map_err(|e| format!("mkdir dist: {e}"))?;
+    let tarball = dist.join(format!("{name}.tar.gz"));
+    // Reproducible: fixed order, owner and time (SOURCE_DATE_EPOCH when set).
+    let mtime = std::env::var("SOURCE_DATE_EPOCH").unwrap_or_else(|_| "0".into());
+    run(Command::new("tar")
+        .args(["--sort=name", "--owner=0", "--group=0", "--numeric-owner"])
+        .arg(format!("--mtime=@{mtime}"))
+        .arg("-czf")
+        .arg(&tarball)
+        .arg("-C")
+        .arg(&stage_root)
+        .arg(&name))?;
+    let size = std::fs::metadata(stage.join("ifaddr"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    match Command::new("file")
+        .arg("-b")
+        .arg(stage.join("ifaddr"))
+        .output()
+    {
+        Ok(o) => {
+            let what = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            eprintln!("dist: {target}: ifaddr is {size} bytes: {what}");
+            let want = if target.contains("freebsd") {
+                "FreeBSD"
+            } else {
+                "GNU/Linux"
+            };
+            if !what.contains("ELF 64-bit LSB") || !what.contains(want) {
+                return Err(format!(
+                    "{target}: `file` does not call the binary a {want} ELF: {what}"
+                ));
+            }
+        }
+        Err(_) => eprintln!("dist: {target}: ifaddr is {size} bytes (no `file` to check it)"),
+    }
+    Ok(tarball)
+}
