@@ -570,8 +570,16 @@ mod tests {
             assert_eq!(e.name, "ip");
         }
         // /31 and /32 have no network or broadcast address.
-        assert!(p(&[("OCF_RESKEY_ip", b"192.0.2.0"), ("OCF_RESKEY_cidr_netmask", b"31")]).is_ok());
-        assert!(p(&[("OCF_RESKEY_ip", b"192.0.2.255"), ("OCF_RESKEY_cidr_netmask", b"32")]).is_ok());
+        assert!(p(&[
+            ("OCF_RESKEY_ip", b"192.0.2.0"),
+            ("OCF_RESKEY_cidr_netmask", b"31")
+        ])
+        .is_ok());
+        assert!(p(&[
+            ("OCF_RESKEY_ip", b"192.0.2.255"),
+            ("OCF_RESKEY_cidr_netmask", b"32")
+        ])
+        .is_ok());
     }
 
     #[test]

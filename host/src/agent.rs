@@ -142,7 +142,10 @@ impl<B: Backend> Agent<'_, B> {
                 if u32::from(v4) == net || Some(v4) == addr::v4_broadcast(v4, target.prefix) {
                     return Err(fail(
                         Exit::ErrArgs,
-                        format!("{ip} is the network or broadcast address of its /{} subnet", target.prefix),
+                        format!(
+                            "{ip} is the network or broadcast address of its /{} subnet",
+                            target.prefix
+                        ),
                     ));
                 }
             }

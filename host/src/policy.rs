@@ -417,12 +417,13 @@ pub fn on_start(p: &Params, ctx: &OpContext) {
 }
 
 pub fn on_start_in(dirs: &Dirs, _p: &Params, ctx: &OpContext) {
-    let st = state::State {
-        start_ms: Some(boot_ms()),
-        monitors: 0,
-        blob: Vec::new(),
-    };
-    state::save(&state::path_in(&dirs.state, &ctx.instance), &st);
+    let path = state::path_in(&dirs.state, &ctx.instance);
+    // Continue the old file's sequence so the fresh state lands in the newer slot.
+    let mut st = state::load(&path);
+    st.start_ms = Some(boot_ms());
+    st.monitors = 0;
+    st.blob.clear();
+    state::save(&path, &st);
 }
 
 /// Forget the state of a stopped resource.

@@ -38,18 +38,33 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
         Ok(())
     };
     step("install dependencies", &mut || deps::ensure_ci())?;
-    step("rustfmt", &mut || run(cargo().args(["fmt", "--all", "--check"])))?;
+    step("rustfmt", &mut || {
+        run(cargo().args(["fmt", "--all", "--check"]))
+    })?;
     step("clippy", &mut || {
-        run(cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))
+        run(cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))
     })?;
     step("policies (wasm32 build, native tests)", &mut || {
         crate::policies::run_policies(&args(&["--test"]))
     })?;
-    step("unit and integration tests", &mut || run(cargo().args(["test", "--workspace"])))?;
+    step("unit and integration tests", &mut || {
+        run(cargo().args(["test", "--workspace"]))
+    })?;
     if !quick {
-        step("FreeBSD header check", &mut || crate::freebsd::run_check(&[]))?;
+        step("FreeBSD header check", &mut || {
+            crate::freebsd::run_check(&[])
+        })?;
         for t in FREEBSD {
-            step(&format!("cargo check --target {t}"), &mut || freebsd_check(t))?;
+            step(&format!("cargo check --target {t}"), &mut || {
+                freebsd_check(t)
+            })?;
         }
         step("FreeBSD binaries (dist)", &mut || {
             crate::dist::run_dist(&args(&["--target", FREEBSD[0], "--target", FREEBSD[1]]))
@@ -59,9 +74,15 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
             std::env::set_var("IFADDR_LAB_PROFILE", "debug");
             crate::e2e::run(&[])
         })?;
-        step("bench harness", &mut || crate::bench::run_bench(&args(&["--quick"])))?;
+        step("bench harness", &mut || {
+            crate::bench::run_bench(&args(&["--quick"]))
+        })?;
     }
-    eprintln!("\nxtask ci: all {} steps passed in {:.0} s", done.len(), t0.elapsed().as_secs_f64());
+    eprintln!(
+        "\nxtask ci: all {} steps passed in {:.0} s",
+        done.len(),
+        t0.elapsed().as_secs_f64()
+    );
     for (name, secs) in &done {
         eprintln!("  {secs:>7.1} s  {name}");
     }
@@ -83,7 +104,14 @@ pub fn freebsd_check(target: &str) -> Result<(), String> {
         .env("RUSTC_BOOTSTRAP", "1")
         .env("RUSTC", "/usr/bin/rustc")
         .env_remove("RUSTUP_TOOLCHAIN")
-        .args(["check", "-Zbuild-std=std,panic_abort", "-p", "ifaddr", "--target", target])
+        .args([
+            "check",
+            "-Zbuild-std=std,panic_abort",
+            "-p",
+            "ifaddr",
+            "--target",
+            target,
+        ])
         .arg("--target-dir")
         .arg(&target_dir))
 }

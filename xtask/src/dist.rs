@@ -218,14 +218,15 @@ fn package(target: &str, bin: &Path) -> Result<PathBuf, String> {
         Ok(o) => {
             let what = String::from_utf8_lossy(&o.stdout).trim().to_string();
             eprintln!("dist: {target}: ifaddr is {size} bytes: {what}");
+            // "for FreeBSD 14.0 (1400097)" comes from the ABI note (host/src/sys/freebsd.rs).
             let want = if target.contains("freebsd") {
-                "FreeBSD"
+                "for FreeBSD"
             } else {
                 "GNU/Linux"
             };
             if !what.contains("ELF 64-bit LSB") || !what.contains(want) {
                 return Err(format!(
-                    "{target}: `file` does not call the binary a {want} ELF: {what}"
+                    "{target}: `file` does not say \"{want}\" of the binary: {what}"
                 ));
             }
         }

@@ -445,7 +445,11 @@ pub fn build_ifaddr() -> Result<PathBuf, String> {
     run(&mut cmd).map_err(|e| {
         format!("{e}\nthe ifaddr agent does not build; `--agent ipaddr2` runs the lab with ocf:heartbeat:IPaddr2 instead")
     })?;
-    let bin = root().join(if debug { "target/debug/ifaddr" } else { "target/release/ifaddr" });
+    let bin = root().join(if debug {
+        "target/debug/ifaddr"
+    } else {
+        "target/release/ifaddr"
+    });
     let out = Command::new(&bin)
         .arg("meta-data")
         .env("OCF_ROOT", "/usr/lib/ocf")

@@ -103,31 +103,43 @@ fn state_path(rsctmp: &Path, instance: &str) -> PathBuf {
         .join(format!("policy-{instance}.state"))
 }
 
-/// A state file, checked from the outside: 288 bytes, magic `IFPS`, version 1, an FNV-1a
-/// checksum over the rest. Returns (monitor count, counter in the blob).
+/// A state file, checked from the outside: two slots of 296 bytes, each with magic `IFPS`,
+/// version 2, a sequence number and an FNV-1a checksum over the rest; the valid slot with the
+/// higher sequence number is the state. Returns (monitor count, counter in the blob).
 fn decode(path: &Path) -> Result<(u32, u64), String> {
+    const SLOT: usize = 296;
     let b = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let le = |r: std::ops::Range<usize>| {
-        let mut a = [0u8; 8];
-        a[..r.len()].copy_from_slice(&b[r]);
-        u64::from_le_bytes(a)
-    };
-    if b.len() != 288 || &b[..4] != b"IFPS" || le(4..8) != 1 {
+    if b.len() != 2 * SLOT {
         return Err(format!(
             "{}: not a state file: {} bytes",
             path.display(),
             b.len()
         ));
     }
-    let sum = b[..280].iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
-        (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    if le(280..288) != sum {
-        return Err(format!("{}: bad checksum", path.display()));
+    let mut best: Option<(u64, u32, u64)> = None;
+    for s in b.chunks(SLOT) {
+        let le = |r: std::ops::Range<usize>| {
+            let mut a = [0u8; 8];
+            a[..r.len()].copy_from_slice(&s[r]);
+            u64::from_le_bytes(a)
+        };
+        let sum = s[..SLOT - 8]
+            .iter()
+            .fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
+                (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3)
+            });
+        if &s[..4] != b"IFPS" || le(4..8) != 2 || le(SLOT - 8..SLOT) != sum || le(8..16) == 0 {
+            continue;
+        }
+        let blob_len = le(28..30) as usize;
+        let counter = if blob_len >= 8 { le(32..40) } else { 0 };
+        let seq = le(8..16);
+        if best.is_none_or(|(q, _, _)| seq > q) {
+            best = Some((seq, le(24..28) as u32, counter));
+        }
     }
-    let blob_len = le(20..22) as usize;
-    let counter = if blob_len >= 8 { le(24..32) } else { 0 };
-    Ok((le(16..20) as u32, counter))
+    best.map(|(_, m, c)| (m, c))
+        .ok_or_else(|| format!("{}: no valid slot (bad checksum)", path.display()))
 }
 
 /// Leftover temporary files in the state directory.
@@ -219,7 +231,6 @@ fn policy_state_dir_full() {
     ok(&run(&lab, "start", &e));
     ok(&run(&lab, "monitor", &e));
     ok(&run(&lab, "monitor", &e));
-    let saved = std::fs::read(&st).unwrap();
     let fill = || {
         let _ = sh(&format!(
             "dd if=/dev/zero of={}/filler bs=1k 2>/dev/null",
@@ -227,31 +238,63 @@ fn policy_state_dir_full() {
         ));
     };
     fill();
+    // The file is already allocated: a save overwrites a slot in place, which needs no new
+    // blocks, so monitors go on saving. Whatever happens, the file stays a whole state file
+    // that either advanced by exactly one or (if a save failed, and then says so) is unchanged.
+    let mut prev = decode(&st).unwrap();
+    assert_eq!(prev, (2, 2));
     for _ in 0..2 {
         let r = run(&lab, "monitor", &e);
         ok(&r);
-        assert!(r.stderr.contains("not saved"), "{r:?}");
-        assert_eq!(
-            std::fs::read(&st).unwrap(),
-            saved,
-            "a full disk changed the state file"
-        );
+        let got = decode(&st);
+        let Ok(now) = got else {
+            panic!("a full disk corrupted the state file: {got:?} {r:?}");
+        };
+        if now == prev {
+            assert!(r.stderr.contains("not saved"), "lost silently: {r:?}");
+        } else {
+            assert_eq!(now, (prev.0 + 1, prev.1 + 1), "{r:?}");
+            assert!(!r.stderr.contains("not saved"), "saved, yet: {r:?}");
+        }
+        assert_eq!(std::fs::metadata(&st).unwrap().len(), 592);
         assert!(temps(&rsctmp).is_empty(), "{:?}", temps(&rsctmp));
+        prev = now;
     }
     std::fs::remove_file(rsctmp.join("filler")).unwrap();
     ok(&run(&lab, "monitor", &e));
     assert_eq!(
         decode(&st),
-        Ok((3, 3)),
+        Ok((prev.0 + 1, prev.1 + 1)),
         "saving resumes from the intact state"
     );
-    // Full at start: start succeeds without a state file; monitors run from an empty state.
     ok(&run(&lab, "stop", &e));
+    assert!(!st.exists());
+    // Full before a new resource's state file exists: creating it fails (ENOSPC). Start and
+    // monitors still succeed and say "not saved"; what is left is no file or one that is
+    // treated as empty (a short file), never a state that decodes to something wrong.
     fill();
-    ok(&run(&lab, "start", &e));
-    ok(&run(&lab, "monitor", &e));
-    assert!(!st.exists() || decode(&st).is_ok());
-    ok(&run(&lab, "stop", &e));
+    let e2 = fx.env("192.0.2.201", "vip2", &rsctmp);
+    let st2 = state_path(&rsctmp, "vip2");
+    let r = run(&lab, "start", &e2);
+    ok(&r);
+    assert!(r.stderr.contains("not saved"), "{r:?}");
+    for _ in 0..2 {
+        let r = run(&lab, "monitor", &e2);
+        ok(&r);
+        assert!(r.stderr.contains("not saved"), "{r:?}");
+        match std::fs::metadata(&st2) {
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::NotFound, "{e}"),
+            Ok(m) if m.len() < 592 => {}
+            Ok(_) => panic!("{:?} with a full disk: {:?}", st2, decode(&st2)),
+        }
+        assert!(temps(&rsctmp).is_empty(), "{:?}", temps(&rsctmp));
+    }
+    // With room again, the next monitor starts from an empty state and saves it.
+    std::fs::remove_file(rsctmp.join("filler")).unwrap();
+    ok(&run(&lab, "monitor", &e2));
+    assert_eq!(decode(&st2).map(|s| s.1), Ok(1));
+    ok(&run(&lab, "stop", &e2));
+    assert!(!st2.exists());
     assert!(temps(&rsctmp).is_empty(), "{:?}", temps(&rsctmp));
     assert_eq!(kernel_state(&lab), before);
 }
@@ -273,11 +316,25 @@ fn policy_state_and_policy_symlinks() {
     ok(&run(&lab, "start", &fe));
     ok(&run(&lab, "monitor", &fe));
     let mut b = std::fs::read(state_path(&forged, "forged")).unwrap();
-    b[24..32].copy_from_slice(&1000u64.to_le_bytes());
-    let sum = b[..280].iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
-        (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3)
-    });
-    b[280..].copy_from_slice(&sum.to_le_bytes());
+    assert_eq!(b.len(), 2 * 296, "not a two-slot state file");
+    // Patch the blob counter (slot bytes 32..40) of the newest valid slot, then its checksum
+    // (FNV-1a over slot bytes 0..288, at 288..296).
+    let fnv = |s: &[u8]| {
+        s.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
+            (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3)
+        })
+    };
+    let newest = b
+        .chunks(296)
+        .enumerate()
+        .filter(|(_, s)| &s[..4] == b"IFPS" && s[288..] == fnv(&s[..288]).to_le_bytes())
+        .max_by_key(|(_, s)| u64::from_le_bytes(s[8..16].try_into().unwrap()))
+        .map(|(i, _)| i * 296)
+        .expect("a valid slot");
+    let slot = &mut b[newest..newest + 296];
+    slot[32..40].copy_from_slice(&1000u64.to_le_bytes());
+    let sum = fnv(&slot[..288]);
+    slot[288..].copy_from_slice(&sum.to_le_bytes());
     std::fs::write(&forged_file, &b).unwrap();
     std::fs::set_permissions(&forged_file, std::fs::Permissions::from_mode(0o600)).unwrap();
     ok(&run(&lab, "stop", &fe));
@@ -289,18 +346,30 @@ fn policy_state_and_policy_symlinks() {
         std::os::unix::fs::symlink(to, &st).unwrap();
     };
 
+    let forged_bytes = std::fs::read(&forged_file).unwrap();
+
     ok(&run(&lab, "start", &e));
-    // The state file is a link to a valid state: not read (the count restarts), and replaced
-    // by a regular file, the link's target untouched.
+    // The state file is a link to a valid state: not read (the count restarts) and not
+    // written through. Saving opens with O_NOFOLLOW, so the save fails ("not saved") and the
+    // link stays; should it be replaced by a regular file instead, that must hold count 1.
     relink(&forged_file);
     let r = run(&lab, "monitor", &e);
     ok(&r);
     assert!(r.stderr.contains("symbolic link"), "{r:?}");
-    assert_eq!(decode(&st).map(|s| s.1), Ok(1), "the link was followed");
-    assert!(!std::fs::symlink_metadata(&st)
+    if std::fs::symlink_metadata(&st)
         .unwrap()
         .file_type()
-        .is_symlink());
+        .is_symlink()
+    {
+        assert!(r.stderr.contains("not saved"), "{r:?}");
+    } else {
+        assert_eq!(decode(&st).map(|s| s.1), Ok(1), "the link was followed");
+    }
+    assert_eq!(
+        std::fs::read(&forged_file).unwrap(),
+        forged_bytes,
+        "written through the link"
+    );
     assert_eq!(decode(&forged_file).map(|s| s.1), Ok(1000));
     // A link to another file: never written through.
     relink(&victim);
@@ -327,7 +396,17 @@ fn policy_state_and_policy_symlinks() {
         check_reason(&r, "is a symbolic link (not followed)").is_ok(),
         "{r:?}"
     );
-    ok(&run(&lab, "start", &le));
+    // Start validates the policy first (a policy that cannot run would fail the first
+    // monitor), so it refuses too, before adding the address.
+    let r = run(&lab, "start", &le);
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(
+        check_reason(&r, "is a symbolic link (not followed)").is_ok(),
+        "{r:?}"
+    );
+    assert_eq!(kernel_state(&lab), before, "start added the address anyway");
+    // Started with the real policy, a monitor through the link refuses with 5.
+    ok(&run(&lab, "start", &e));
     let r = run(&lab, "monitor", &le);
     assert_eq!(r.code, 5, "{r:?}");
     assert!(
@@ -440,9 +519,9 @@ fn policy_state_parallel() {
     assert_eq!(kernel_state(&lab), before);
 }
 
-/// SIGKILL at every step of saving the state (each unlink, write, fsync and rename the
-/// monitor makes, before and after): the state file is always a whole file, the old one or
-/// the new one.
+/// SIGKILL at every step of saving the state (each in-place slot write, `pwrite64`, the
+/// monitor makes, before and after): the state file always decodes to the old state or the
+/// new one.
 #[test]
 fn policy_state_sigkill_while_saving() {
     let (lab, before) = settled_lab("sk");
@@ -453,7 +532,8 @@ fn policy_state_sigkill_while_saving() {
     ok(&run(&lab, "start", &e));
     ok(&run(&lab, "monitor", &e));
     let mut points = 0;
-    for call in ["unlink", "write", "fsync", "rename"] {
+    // A save of an existing state file is one pwrite64 of a slot (write_all_at).
+    for call in ["pwrite64"] {
         for k in 1..=4 {
             let mut done = false;
             for at_exit in [false, true] {
@@ -481,8 +561,8 @@ fn policy_state_sigkill_while_saving() {
     }
     assert!(points >= 2, "only {points} kill points");
     ok(&run(&lab, "stop", &e));
-    // A killed save may leave its temporary file; the next save by that pid would clear it.
-    let _ = temps(&rsctmp);
+    // Saves write in place: no temporary files, killed or not.
+    assert!(temps(&rsctmp).is_empty(), "{:?}", temps(&rsctmp));
     assert_eq!(kernel_state(&lab), before);
     eprintln!("state SIGKILL points: {points}");
 }
