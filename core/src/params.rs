@@ -452,7 +452,8 @@ mod tests {
 
     #[test]
     fn errors_name_the_parameter() {
-        let cases: &[(&[(&str, &[u8])], &str)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a [u8])], &'a str);
+        let cases: &[Case] = &[
             (&[], "ip"),
             (&[("OCF_RESKEY_ip", b"not_ip_address")], "ip"),
             (&[("OCF_RESKEY_ip", b"192.0.2.1\0")], "ip"),
