@@ -108,8 +108,11 @@ impl Lab {
     /// Every address on `dev` as `ip -o addr` prints it: "inet 192.0.2.1/24 ... flags".
     pub fn addrs(&self, dev: &str) -> Vec<String> {
         let out = must(&format!("ip -n {} -o addr show dev {dev}", self.ns));
+        // The kernel's own link-local address finishes its DAD whenever it does; it is not
+        // the agent's business and would make snapshots flaky.
         let mut v: Vec<String> = out
             .lines()
+            .filter(|l| !l.contains("inet6 fe80:"))
             .map(|l| {
                 l.split_whitespace()
                     .skip(2)
