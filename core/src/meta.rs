@@ -112,8 +112,8 @@ pub const PARAMS: &[Param] = &[
             Some("5"),
             "Announcements after start",
             "How many gratuitous ARPs (IPv4) or unsolicited neighbour advertisements (IPv6) to send \
-             after start, 0 to 100. The first goes out before start returns; the rest follow in the \
-             background so that start is not held back.",
+             after start, 0 to 100. A background process sends them, the first at once, so that \
+             start is not held back.",
         )
     },
     Param {

@@ -434,26 +434,22 @@ impl<B: Backend> Agent<'_, B> {
         }
     }
 
-    /// Send the first announcement now and the rest from a background process, so start is
-    /// not held back by `arp_count * arp_interval`.
+    /// Send the announcements from a background process, the first at once, so start is not
+    /// held back: not by `arp_count * arp_interval`, and not by the kernel's synchronisation
+    /// when a packet socket is closed (an RCU grace period, milliseconds on Linux).
     fn announce(&mut self, t: &Target) {
         let ip = self.p.ip;
         if self.p.arp_count == 0 || t.link.mac.is_none() {
             return;
         }
-        if let Err(e) = self.sys.announce(&t.link, &ip) {
-            log::warn(&format!("announcement for {ip} failed: {e}"));
-            return;
-        }
-        let rest = self.p.arp_count - 1;
-        if rest == 0 {
-            return;
-        }
         let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
         if crate::background() {
-            for _ in 0..rest {
-                std::thread::sleep(interval);
-                if self.sys.announce(&t.link, &ip).is_err() {
+            for i in 0..self.p.arp_count {
+                if i > 0 {
+                    std::thread::sleep(interval);
+                }
+                if let Err(e) = self.sys.announce(&t.link, &ip) {
+                    log::warn(&format!("announcement for {ip} failed: {e}"));
                     break;
                 }
             }
