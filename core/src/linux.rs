@@ -237,6 +237,16 @@ pub fn get_addrs(buf: &mut [u8], seq: u32, family: Family, index: u32) -> Result
     b.finish()
 }
 
+/// `RTM_GETADDR` for one IPv6 address on interface `index` (not a dump): the kernel answers
+/// with that address alone, or `EADDRNOTAVAIL`. IPv4 has no such request.
+pub fn get_addr_v6(buf: &mut [u8], seq: u32, index: u32, ip: &Ipv6Addr) -> Result<usize, Overflow> {
+    let mut b = Builder::new(buf, RTM_GETADDR, NLM_F_REQUEST | NLM_F_ACK, seq)?;
+    b.w.bytes(&[AF_INET6, 0, 0, 0])?;
+    b.w.bytes(&index.to_ne_bytes())?;
+    b.attr(IFA_ADDRESS, &ip.octets())?;
+    b.finish()
+}
+
 /// `RTM_GETLINK` for one interface, by index (non-zero) or by name; statistics included. The
 /// kernel answers with the link, then an acknowledgement.
 pub fn get_link(

@@ -247,3 +247,23 @@ fn route_choice_is_deterministic() {
     assert!(better_route(&mk(24, 0, 1), &mk(24, 0, 9)));
     assert!(!better_route(&mk(24, 0, 9), &mk(24, 0, 1)));
 }
+
+#[test]
+fn get_addr_v6_layout() {
+    // Written out from linux/rtnetlink.h and linux/if_addr.h: header, ifaddrmsg with only
+    // family and index set (strict checking refuses anything else), one IFA_ADDRESS.
+    let a: Ipv6Addr = "2001:db8::200".parse().unwrap();
+    let mut buf = [0u8; 64];
+    let n = get_addr_v6(&mut buf, SEQ, 6, &a).unwrap();
+    assert_eq!(n, 16 + 8 + 20);
+    assert_eq!(
+        &buf[..16],
+        &[44, 0, 0, 0, 22, 0, 0x05, 0, 0xc9, 0xfc, 0x06, 0x6b, 0, 0, 0, 0]
+    );
+    assert_eq!(&buf[16..24], &[10, 0, 0, 0, 6, 0, 0, 0]);
+    assert_eq!(&buf[24..28], &[20, 0, 1, 0]);
+    assert_eq!(&buf[28..44], &a.octets());
+    for len in 0..n {
+        assert_eq!(get_addr_v6(&mut buf[..len], SEQ, 6, &a), Err(Overflow));
+    }
+}

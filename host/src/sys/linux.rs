@@ -204,6 +204,32 @@ impl Sys {
         })
     }
 
+    /// `Ok(Some(answer))` from a single-address `RTM_GETADDR`; `Ok(None)` when the kernel
+    /// does not support that request (then the caller dumps).
+    fn addr_v6(&mut self, ip: &std::net::Ipv6Addr, index: u32) -> Result<Option<Option<Addr>>> {
+        let seq = self.next_seq();
+        let mut req = [0u8; 64];
+        let len = nl::get_addr_v6(&mut req, seq, index, ip)
+            .map_err(|_| SysError::new("RTM_GETADDR", libc::ENOBUFS))?;
+        let mut found = None;
+        let want = IpAddr::V6(*ip);
+        let r = self.transact(&req[..len], seq, "RTM_GETADDR", |m| {
+            if m.ty == nl::RTM_NEWADDR {
+                if let Ok(a) = AddrInfo::parse(m.payload) {
+                    if a.ip == Some(want) && a.index == index {
+                        found = Some(to_addr(&a));
+                    }
+                }
+            }
+        });
+        match r {
+            Ok(()) => Ok(Some(found)),
+            Err(e) if e.is(libc::EADDRNOTAVAIL) || e.is(libc::ENODEV) => Ok(Some(None)),
+            Err(e) if e.is(libc::EOPNOTSUPP) || e.is(libc::EINVAL) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Linux deletes every secondary address of a subnet with its primary unless
     /// `promote_secondaries` is set. Before removing a primary that has secondaries, turn the
     /// promotion on for that interface so that exactly one address goes.
@@ -295,6 +321,13 @@ impl Backend for Sys {
     }
 
     fn addr(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Addr>> {
+        // IPv6 on a known interface: ask for the one address instead of dumping them all
+        // (what keeps monitor flat with thousands of addresses on the interface).
+        if let (IpAddr::V6(v6), Some(i)) = (ip, index) {
+            if let Some(found) = self.addr_v6(v6, i)? {
+                return Ok(found);
+            }
+        }
         let mut found = None;
         self.addrs(Family::of(ip), index.unwrap_or(0), |a| {
             if a.ip.as_ref() == Some(ip) && found.is_none() {
