@@ -5,6 +5,9 @@
 //! power-off failover, rejoin of the failed node, removal. After each step exactly one
 //! node holds the address and the client reaches it; during each step every node's
 //! addresses are sampled over and over, and two holders at once is a failure. The
+//! Once, after the `ocf:ifaddr:vip` IPv4 run: with the `strict` WebAssembly policy, the
+//! holder's link (a second cable, `eth1`, that Corosync does not use) is cut at the switch;
+//! the policy fails the monitor and the address moves while the node stays online. The
 //! client-observed outage of every step is printed (and, with `--record`, written into
 //! BENCHMARKS.md between `<!-- e2e-outage:begin -->` and `<!-- e2e-outage:end -->`).
 //!
@@ -15,6 +18,7 @@
 //!   --keep                        leave the lab running if a check fails, to look at it
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use crate::demo::{wait_for_holder, wait_holders, wait_one_holder};
@@ -144,6 +148,10 @@ fn scenarios(
         for &agent in agents {
             println!("\ne2e: {} with {}", family.name(), agent.ocf());
             rows.push(scenario(&mut lab, agent, family, tally)?);
+            if agent == Agent::Ifaddr && family == Family::V4 {
+                println!("\ne2e: IPv4 with {} and the strict policy", agent.ocf());
+                policy_scenario(&lab, tally)?;
+            }
         }
     }
     // Success: the lab goes whatever --keep said; check that it is really gone.
@@ -305,6 +313,169 @@ fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> R
         failover,
         rejoin,
     })
+}
+
+/// The policy scenario's address, interface and switch ports (one per node).
+const POLICY_VIP: &str = "192.0.2.201";
+const POLICY_NIC: &str = "eth1";
+
+fn policy_port(i: usize) -> String {
+    format!("{}-vip", NODES[i])
+}
+
+fn ip_cmd(args: &[&str]) -> Result<String, String> {
+    lab::output(std::process::Command::new("ip").args(args))
+}
+
+/// With the `strict` WebAssembly policy, cut the holder's link without touching its
+/// stack: the policy fails the monitor (no carrier) and Pacemaker moves the address,
+/// while the node stays in the cluster. The address lives on a second cable per node
+/// (`eth1`), so that Corosync, on `eth0`, keeps running.
+fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
+    let vip = POLICY_VIP;
+    let rsc = "IPP";
+    let c = lab.any_up()?;
+
+    // The policy: a root-owned 0644 file in a root-owned 0755 directory of the lab.
+    let built = root().join("policies/target/dist/strict.wasm");
+    if !built.exists() {
+        crate::policies::run(&[])?;
+    }
+    let pdir = lab::lab_dir().join("policy");
+    fs::create_dir_all(&pdir).map_err(|e| format!("cannot create {}: {e}", pdir.display()))?;
+    fs::set_permissions(&pdir, fs::Permissions::from_mode(0o755))
+        .map_err(|e| format!("cannot chmod {}: {e}", pdir.display()))?;
+    let policy = pdir.join("strict.wasm");
+    fs::copy(&built, &policy).map_err(|e| format!("cannot copy {}: {e}", built.display()))?;
+    fs::set_permissions(&policy, fs::Permissions::from_mode(0o644))
+        .map_err(|e| format!("cannot chmod {}: {e}", policy.display()))?;
+
+    // Per node: a private cache for the compiled policy (nothing on the host's
+    // /var/cache), and a second cable to the bridge.
+    for i in 0..NODES.len() {
+        lab::output_all(lab.node_cmd(i, "mount")?.args([
+            "-t",
+            "tmpfs",
+            "-o",
+            "mode=0755",
+            "lab-cache",
+            "/var/cache",
+        ]))?;
+        let port = policy_port(i);
+        let ns = lab::netns(i);
+        ip_cmd(&[
+            "-n",
+            lab::SWITCH,
+            "link",
+            "add",
+            &port,
+            "type",
+            "veth",
+            "peer",
+            "name",
+            POLICY_NIC,
+            "netns",
+            &ns,
+        ])?;
+        ip_cmd(&[
+            "-n",
+            lab::SWITCH,
+            "link",
+            "set",
+            &port,
+            "master",
+            lab::BRIDGE,
+            "up",
+        ])?;
+        ip_cmd(&["-n", &ns, "link", "set", POLICY_NIC, "up"])?;
+    }
+
+    let ip_param = format!("ip={vip}");
+    let nic_param = format!("nic={POLICY_NIC}");
+    let policy_param = format!("policy={}", policy.display());
+    lab.crm(
+        c,
+        &[
+            "configure",
+            "primitive",
+            rsc,
+            "ocf:ifaddr:vip",
+            "params",
+            &ip_param,
+            "cidr_netmask=24",
+            &nic_param,
+            &policy_param,
+            // One failed monitor is enough to move the address away.
+            "meta",
+            "migration-threshold=1",
+            "op",
+            "monitor",
+            "interval=2s",
+            "timeout=20s",
+        ],
+    )?;
+    wait_one_holder(lab, vip, Duration::from_secs(60))?;
+    // A couple of monitors: the policy is compiled and says running.
+    lab::pause(Duration::from_secs(3))?;
+    let first = settled(lab, vip)?;
+    tally.pass(&format!(
+        "policy start: {vip} on {} {POLICY_NIC} only; the client reaches it",
+        NODES[first]
+    ));
+
+    // Cut: the switch side of the holder's eth1 goes down; the node's eth1 stays up
+    // but loses carrier, and its eth0 (Corosync) is untouched.
+    let w = lab.watch(vip)?;
+    let port = policy_port(first);
+    ip_cmd(&["-n", lab::SWITCH, "link", "set", &port, "down"])?;
+    let other = wait_for_holder(lab, vip, Duration::from_secs(30), |h| h != first)?;
+    w.wait_answers(Duration::from_secs(20), Duration::from_millis(500))
+        .map_err(|e| format!("policy failover: {e}"))?;
+    let (probe, samples) = w.finish();
+    let outage = judged("policy failover", &probe, &samples)?;
+    settled(lab, vip)?;
+    let (online, dc) = lab.membership(c)?;
+    if !dc || online.len() != NODES.len() {
+        return Err(format!(
+            "policy failover: the cluster sees {} online (want all, with a DC)",
+            names(&online)
+        ));
+    }
+    let mon = lab::output_all(lab.node_cmd(c, "crm_mon")?.args(["-1", "--show-detail"]))?;
+    let Some(failed) = mon
+        .lines()
+        .find(|l| l.contains("monitor") && l.contains(NODES[first]) && l.contains("no carrier"))
+    else {
+        return Err(format!(
+            "policy failover: crm_mon shows no failed monitor on {} with the policy's reason:\n{}",
+            NODES[first],
+            lab::indent(&mon)
+        ));
+    };
+    println!("      crm_mon: {}", failed.trim());
+    tally.pass(&format!(
+        "cut {}'s {POLICY_NIC} link: the policy fails the monitor (no carrier), {vip} moves to {}: {} ({} samples, never two); {} stays online; client outage {outage:.0} ms",
+        NODES[first],
+        NODES[other],
+        samples.story(),
+        samples.rounds,
+        NODES[first]
+    ));
+
+    // Restore, clean up, remove.
+    ip_cmd(&["-n", lab::SWITCH, "link", "set", &port, "up"])?;
+    lab.crm(c, &["resource", "cleanup", rsc])?;
+    lab.crm(c, &["resource", "stop", rsc])?;
+    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
+    lab.crm(c, &["configure", "delete", rsc])?;
+    for i in 0..NODES.len() {
+        ip_cmd(&["-n", lab::SWITCH, "link", "del", &policy_port(i)])?;
+        lab::output_all(lab.node_cmd(i, "umount")?.arg("/var/cache"))?;
+    }
+    tally.pass(&format!(
+        "link restored, {rsc} cleaned up, stopped and deleted: no node holds {vip}"
+    ));
+    Ok(())
 }
 
 fn table(rows: &[Row]) -> String {

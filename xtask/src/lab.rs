@@ -37,9 +37,9 @@ use crate::util::{cargo, root, run, show};
 
 /// The cluster nodes, as named in corosync.conf and by their hostnames.
 pub const NODES: [&str; 3] = ["node1", "node2", "node3"];
-const SWITCH: &str = "lab-switch";
+pub const SWITCH: &str = "lab-switch";
 const CLIENT: &str = "lab-client";
-const BRIDGE: &str = "br0";
+pub const BRIDGE: &str = "br0";
 
 const COROSYNC_CONF: &str = include_str!("../../tests/cluster/corosync.conf");
 const CIB_XML: &str = include_str!("../../tests/cluster/cib.xml");

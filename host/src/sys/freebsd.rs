@@ -19,7 +19,7 @@ use ifaddr_core::ifname::IfName;
 use ifaddr_core::params::Params;
 use std::ffi::c_void;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 /// FreeBSD's ABI note (`NT_FREEBSD_ABI_TAG`, as FreeBSD's csu/common/crtbrand.S writes it):
@@ -648,27 +648,8 @@ impl Backend for Sys {
         }
         let deadline = Instant::now() + wait;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
+            if !super::wait_readable(fd.as_fd(), deadline)? {
                 return Ok(None);
-            }
-            let mut pfd = libc::pollfd {
-                fd: fd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            };
-            let ms = i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX);
-            // SAFETY: pfd is one valid pollfd.
-            let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-            if r < 0 {
-                let e = SysError::last("poll bpf");
-                if e.is(libc::EINTR) {
-                    continue;
-                }
-                return Err(e);
-            }
-            if r == 0 {
-                continue;
             }
             // SAFETY: buf is a live buffer of exactly the size BIOCGBLEN asked for.
             let got = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };

@@ -7,7 +7,7 @@ use ifaddr_core::addr::Family;
 use ifaddr_core::linux::{self as nl, AddrInfo, LinkInfo, Messages, RouteInfo};
 use ifaddr_core::params::Params;
 use std::net::IpAddr;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 /// Size of the receive buffer: large enough for any single netlink message batch the kernel
@@ -507,27 +507,8 @@ fn probe_arp(
     let deadline = Instant::now() + wait;
     let mut buf = [0u8; 256];
     loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
+        if !super::wait_readable(fd.as_fd(), deadline)? {
             return Ok(None);
-        }
-        let mut pfd = libc::pollfd {
-            fd: fd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        };
-        let ms = i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX);
-        // SAFETY: pfd is one valid pollfd.
-        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
-        if r < 0 {
-            let e = SysError::last("poll");
-            if e.is(libc::EINTR) {
-                continue;
-            }
-            return Err(e);
-        }
-        if r == 0 {
-            continue;
         }
         // SAFETY: sockaddr_ll is plain old data; the kernel fills it in.
         let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };

@@ -135,3 +135,36 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// Wait until `fd` is readable or `deadline` passes: `Ok(true)` when there is something to
+/// read, `Ok(false)` at the deadline. Used by the duplicate-address probes of both backends.
+pub fn wait_readable(
+    fd: std::os::fd::BorrowedFd<'_>,
+    deadline: std::time::Instant,
+) -> Result<bool> {
+    use std::os::fd::AsRawFd;
+    loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Ok(false);
+        }
+        let mut pfd = libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = i32::try_from(left.as_millis().max(1)).unwrap_or(i32::MAX);
+        // SAFETY: pfd is one valid pollfd and the count passed is 1.
+        let r = unsafe { libc::poll(&mut pfd, 1, ms) };
+        if r < 0 {
+            let e = SysError::last("poll");
+            if e.is(libc::EINTR) {
+                continue;
+            }
+            return Err(e);
+        }
+        if r > 0 {
+            return Ok(true);
+        }
+    }
+}
