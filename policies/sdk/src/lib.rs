@@ -1,6 +1,6 @@
 //! `ifaddr-policy`: write an ifaddr WebAssembly health policy as one Rust function.
 //!
-//! ```ignore
+//! ```text
 //! #![cfg_attr(target_arch = "wasm32", no_std)]
 //! use ifaddr_policy::{flag, reason, Observation, Verdict};
 //!
