@@ -585,42 +585,28 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     .unwrap();
     if !o.quick {
         let rt_dir = root().join("target/bench-runtime");
-        run(cargo()
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "ifaddr",
-                "--no-default-features",
-                "--features",
-                "policy-runtime",
-                "--target-dir",
-            ])
-            .arg(&rt_dir))?;
-        let rt = stripped_size(&rt_dir.join("release/ifaddr"))?;
-        writeln!(
-            sizes,
-            "| runtime-only build (loads precompiled policies) | {} |",
-            kib(rt)
-        )
-        .unwrap();
-        run(cargo()
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "ifaddr",
-                "--no-default-features",
-                "--target-dir",
-            ])
-            .arg(&rt_dir))?;
-        let none = stripped_size(&rt_dir.join("release/ifaddr"))?;
-        writeln!(
-            sizes,
-            "| no policy support (core + host + std) | {} |",
-            kib(none)
-        )
-        .unwrap();
+        let variants: [(&[&str], &str); 2] = [
+            (
+                &["--features", "policy-runtime"],
+                "runtime-only build (loads precompiled policies)",
+            ),
+            (&[], "no policy support (core + host + std)"),
+        ];
+        for (features, label) in variants {
+            run(cargo()
+                .args([
+                    "build",
+                    "--release",
+                    "-p",
+                    "ifaddr",
+                    "--no-default-features",
+                ])
+                .args(features)
+                .arg("--target-dir")
+                .arg(&rt_dir))?;
+            let size = stripped_size(&rt_dir.join("release/ifaddr"))?;
+            writeln!(sizes, "| {label} | {} |", kib(size)).unwrap();
+        }
         let core_bytes = core_text_bytes(&rt_dir)?;
         writeln!(
             sizes,
