@@ -96,13 +96,22 @@ pub const PARAMS: &[Param] = &[
         "The IPv4 broadcast address: an address, + to compute it from the prefix, or - for none.",
     ),
     param(
+        "run_arping",
+        "boolean",
+        Some("false"),
+        "Duplicate check before adding (IPv4)",
+        "Before adding an IPv4 address, send an ARP probe for it and listen arp_probe \
+         milliseconds for an answer; if another host answers, start fails and nothing is \
+         added. Off by default, as in IPaddr2. IPv6 uses duplicate address detection instead \
+         (see nodad).",
+    ),
+    param(
         "arp_probe",
         "integer",
         Some("50"),
-        "Duplicate check before adding (IPv4, ms)",
-        "Before adding an IPv4 address, send an ARP probe for it and wait this many \
-         milliseconds for an answer; if another host answers, start fails and nothing is \
-         added. 0 skips the check. IPv6 uses duplicate address detection instead (see nodad).",
+        "Duplicate check wait (IPv4, ms)",
+        "How long the run_arping check listens for another host's answer, 0 to 5000 \
+         milliseconds (0 skips it). Only with run_arping=true.",
     ),
     Param {
         reloadable: true,

@@ -133,7 +133,14 @@ impl Params {
                 }
             }
         }
-        let arp_probe_ms = number(src, "arp_probe", 50, 0, 5_000)? as u32;
+        // IPaddr2's `run_arping` turns the duplicate check on (off by default, as there);
+        // `arp_probe` is how long it listens for an answer.
+        let run_arping = boolean(src, "run_arping", false)?;
+        let arp_probe = number(src, "arp_probe", 50, 0, 5_000)? as u32;
+        if !run_arping && arp_probe > 0 && text(src, "arp_probe")?.is_some() {
+            return Err(err("arp_probe", "only takes effect with run_arping=true"));
+        }
+        let arp_probe_ms = if run_arping { arp_probe } else { 0 };
         let arp_count = number(src, "arp_count", 5, 0, 100)? as u32;
         let arp_interval_ms = number(src, "arp_interval", 200, 1, 10_000)? as u32;
         let nodad = boolean(src, "nodad", false)?;
@@ -148,6 +155,12 @@ impl Params {
                     ))? as u32,
             ),
         };
+        if family == Family::V6 && run_arping {
+            return Err(err(
+                "run_arping",
+                "applies to IPv4 addresses only (IPv6 uses duplicate address detection, see nodad)",
+            ));
+        }
         if family == Family::V4 {
             if nodad {
                 return Err(err("nodad", "applies to IPv6 addresses only"));
@@ -430,6 +443,46 @@ mod tests {
         assert_eq!(r.broadcast, Broadcast::Auto);
         assert_eq!((r.arp_count, r.arp_interval_ms), (5, 200));
         assert!(!r.nodad);
+    }
+
+    #[test]
+    fn duplicate_check_is_off_unless_run_arping() {
+        let ip: (&str, &[u8]) = ("OCF_RESKEY_ip", b"192.0.2.200");
+        let probe = |kv: &[(&str, &[u8])]| p(kv).map(|r| r.arp_probe_ms);
+        assert_eq!(probe(&[ip]), Ok(0));
+        assert_eq!(probe(&[ip, ("OCF_RESKEY_run_arping", b"true")]), Ok(50));
+        assert_eq!(
+            probe(&[
+                ip,
+                ("OCF_RESKEY_run_arping", b"yes"),
+                ("OCF_RESKEY_arp_probe", b"200")
+            ]),
+            Ok(200)
+        );
+        assert_eq!(
+            probe(&[
+                ip,
+                ("OCF_RESKEY_run_arping", b"true"),
+                ("OCF_RESKEY_arp_probe", b"0")
+            ]),
+            Ok(0)
+        );
+        assert_eq!(probe(&[ip, ("OCF_RESKEY_arp_probe", b"0")]), Ok(0));
+        assert_eq!(probe(&[ip, ("OCF_RESKEY_run_arping", b"false")]), Ok(0));
+        // A wait without the check would be silently ignored: refused instead.
+        let e = probe(&[ip, ("OCF_RESKEY_arp_probe", b"200")]).unwrap_err();
+        assert_eq!(
+            (e.name, e.reason),
+            ("arp_probe", "only takes effect with run_arping=true")
+        );
+        let e = probe(&[ip, ("OCF_RESKEY_run_arping", b"maybe")]).unwrap_err();
+        assert_eq!(e.name, "run_arping");
+        let e = probe(&[
+            ("OCF_RESKEY_ip", b"2001:db8::200"),
+            ("OCF_RESKEY_run_arping", b"true"),
+        ])
+        .unwrap_err();
+        assert_eq!(e.name, "run_arping");
     }
 
     #[test]

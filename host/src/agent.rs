@@ -355,7 +355,7 @@ impl<B: Backend> Agent<'_, B> {
                     return Err(fail(
                         Exit::ErrGeneric,
                         format!(
-                            "duplicate address: {ip} is already in use by {m} on {name} (arp_probe=0 skips this check)"
+                            "duplicate address: {ip} is already in use by {m} on {name} (run_arping=false skips this check)"
                         ),
                     ));
                 }

@@ -149,19 +149,17 @@ fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
     };
     let mut sys = match sys::Sys::open(&p) {
         Ok(s) => s,
-        Err(e) if e.is(libc::ENOENT) && p.network_namespace.is_some() => {
-            // The namespace is gone, and every address in it with it.
-            let ns = p.network_namespace.as_deref().unwrap_or("");
+        Err(e) if e.is(libc::ENOENT) && (p.network_namespace.is_some() || p.jail.is_some()) => {
+            // The namespace or VNET jail is gone, and every address in it with it.
+            let gone = match (&p.network_namespace, &p.jail) {
+                (Some(ns), _) => format!("network namespace {ns} does not exist"),
+                (None, Some(j)) => format!("jail {j} does not exist"),
+                (None, None) => unreachable!("guarded above"),
+            };
             return match action {
                 Action::Stop => Exit::Success,
                 Action::Monitor => Exit::NotRunning,
-                _ => report(
-                    action,
-                    Err(fail(
-                        Exit::ErrArgs,
-                        format!("network namespace {ns} does not exist"),
-                    )),
-                ),
+                _ => report(action, Err(fail(Exit::ErrArgs, gone))),
             };
         }
         Err(e) => return report(action, Err(e.into())),

@@ -5,9 +5,10 @@
 #                            /usr/local/lib/ocf/resource.d/ifaddr/vip
 #
 # Creates an epair(4), gives one end 192.0.2.1/24 and 2001:db8:5::1/64, then checks
-# start/monitor/stop of a virtual IPv4 and IPv6 address on it (with and without nic), and runs
-# ocf-tester when it is installed. Removes the epair on exit, whatever happens. Prints one line
-# per check and "N passed, N failed"; exits 1 if anything failed.
+# start/monitor/stop of a virtual IPv4 and IPv6 address on it (with and without nic), the same
+# inside a VNET jail that holds the other end (`jail=`), and runs ocf-tester when it is
+# installed. Removes the jail and the epair on exit, whatever happens. Prints one line per check
+# and "N passed, N failed"; exits 1 if anything failed.
 
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -21,9 +22,13 @@ out=$(mktemp -t ifaddr-smoke) || exit 2
 pass=0
 fail=0
 ep=
+jail=ifaddr_smoke_$$
+jailed=
+JAIL=
 
 say() { printf '%s\n' "$*"; }
 cleanup() {
+	[ -n "$jailed" ] && jail -r "$jail" 2>/dev/null
 	[ -n "$ep" ] && ifconfig "$ep" destroy 2>/dev/null
 	rm -f "$out"
 }
@@ -49,10 +54,10 @@ check() {
 	fi
 }
 
-# agent ACTION IP PREFIX [NIC]
+# agent ACTION IP PREFIX [NIC]; with $JAIL set, in that jail.
 agent() {
 	env OCF_RESKEY_ip="$2" OCF_RESKEY_cidr_netmask="$3" ${4:+OCF_RESKEY_nic="$4"} \
-	    OCF_RESOURCE_INSTANCE=smoke "$agent" "$1"
+	    ${JAIL:+OCF_RESKEY_jail="$JAIL"} OCF_RESOURCE_INSTANCE=smoke "$agent" "$1"
 }
 
 # has NIC ADDR: the address is configured on NIC.
@@ -89,6 +94,32 @@ for case in "192.0.2.200 24" "2001:db8:5::200 64"; do
 	check "$ip: stop without nic" 0 agent stop "$ip" "" ""
 done
 check "the interface's own address survives" 0 has "$ep" 192.0.2.1
+
+# jail=: a jail that does not exist holds no address (monitor 7, stop 0) and cannot get one.
+JAIL=ifaddr_no_such_jail
+check "missing jail: monitor is not running" 7 agent monitor 198.51.100.200 24 "$peer"
+check "missing jail: stop succeeds" 0 agent stop 198.51.100.200 24 "$peer"
+check "missing jail: start is refused" 2 agent start 198.51.100.200 24 "$peer"
+JAIL=
+# A VNET jail owning the other end of the epair; the agent attaches itself, no jexec.
+if jail -c name="$jail" vnet persist vnet.interface="$peer" >"$out" 2>&1; then
+	jailed=1
+	jexec "$jail" ifconfig "$peer" inet 198.51.100.1/24 up
+	jhas() { jexec "$jail" ifconfig "$peer" | grep -Eq "inet $1 "; }
+	JAIL=$jail
+	check "jail: monitor before start is not running" 7 agent monitor 198.51.100.200 24 "$peer"
+	check "jail: start" 0 agent start 198.51.100.200 24 "$peer"
+	check "jail: is on $peer in the jail" 0 jhas 198.51.100.200
+	check "jail: monitor" 0 agent monitor 198.51.100.200 24 "$peer"
+	check "jail: start without nic" 0 agent start 198.51.100.200 24 ""
+	check "jail: stop" 0 agent stop 198.51.100.200 24 "$peer"
+	check "jail: is gone" 1 jhas 198.51.100.200
+	check "jail: monitor after stop" 7 agent monitor 198.51.100.200 24 "$peer"
+	JAIL=
+	check "jail: the host never had it" 1 has "$ep" 198.51.100.200
+else
+	say "skip  jail checks (no VNET jail: $(head -n 1 "$out"))"
+fi
 
 if command -v ocf-tester >/dev/null 2>&1; then
 	check "ocf-tester" 0 ocf-tester -n smoke -o ip=192.0.2.201 -o cidr_netmask=24 \

@@ -266,15 +266,19 @@ fn fault_duplicate_ipv4_refused_by_arp_probe() {
         .to_owned();
     let my_mac = lab.sh("cat /sys/class/net/v1/address").trim().to_owned();
     for params in [
-        &[("ip", "192.0.2.200"), ("nic", "v1")][..],
-        &[("ip", "192.0.2.200")][..],
-        &[("ip", "192.0.2.200"), ("arp_probe", "1000")][..],
+        &[("ip", "192.0.2.200"), ("nic", "v1"), ("run_arping", "true")][..],
+        &[("ip", "192.0.2.200"), ("run_arping", "yes")][..],
+        &[
+            ("ip", "192.0.2.200"),
+            ("run_arping", "true"),
+            ("arp_probe", "1000"),
+        ][..],
     ] {
         let r = run(&lab, "start", &env(params));
         expect(&r, 1, "duplicate address");
         let reason = r.reason();
         assert!(
-            reason.contains(&peer_mac) && reason.contains("arp_probe=0"),
+            reason.contains(&peer_mac) && reason.contains("run_arping=false"),
             "{reason}"
         );
         assert_eq!(
@@ -290,21 +294,28 @@ fn fault_duplicate_ipv4_refused_by_arp_probe() {
         !neigh.contains(&my_mac),
         "the probe poisoned the peer's cache: {neigh}"
     );
-    // Told not to check: start adds it.
-    let e = env(&[
-        ("ip", "192.0.2.200"),
-        ("nic", "v1"),
-        ("arp_probe", "0"),
-        ("arp_count", "0"),
-    ]);
-    expect(&run(&lab, "start", &e), 0, "");
-    assert!(lab.has("v1", "192.0.2.200/24"));
-    expect(&run(&lab, "stop", &e), 0, "");
-    assert_eq!(kernel_state(&lab), before);
+    // Not told to check (the default, as in IPaddr2), or told to listen 0 ms: start adds it.
+    for params in [
+        &[("ip", "192.0.2.200"), ("nic", "v1"), ("arp_count", "0")][..],
+        &[
+            ("ip", "192.0.2.200"),
+            ("nic", "v1"),
+            ("run_arping", "true"),
+            ("arp_probe", "0"),
+            ("arp_count", "0"),
+        ][..],
+    ] {
+        let e = env(params);
+        expect(&run(&lab, "start", &e), 0, "");
+        assert!(lab.has("v1", "192.0.2.200/24"));
+        expect(&run(&lab, "stop", &e), 0, "");
+        assert_eq!(kernel_state(&lab), before);
+    }
     // Nobody answers: start waits the probe time, then adds.
     lab.peer_sh("ip addr del 192.0.2.200/24 dev v1p");
     let e = env(&[
         ("ip", "192.0.2.200"),
+        ("run_arping", "true"),
         ("arp_probe", "300"),
         ("arp_count", "0"),
     ]);

@@ -88,6 +88,7 @@ const PARAMS: &[(&str, &str)] = &[
     ("nic", "v1"),
     ("iflabel", "vip"),
     ("broadcast", "+"),
+    ("run_arping", "true"),
     ("arp_probe", "50"),
     ("arp_count", "5"),
     ("arp_interval", "200"),
@@ -581,6 +582,18 @@ fn other_param_cases() -> Vec<Case> {
             "is not a number of milliseconds from 0 to 5000",
         ));
     }
+    // The duplicate check: a wait without the check, and the check on IPv6.
+    for s in ["1", "50", "5000"] {
+        v.push(refused(
+            "arp_probe",
+            s,
+            "only takes effect with run_arping=true",
+        ));
+    }
+    v.push(invalid(
+        &[("ip", V6), ("run_arping", "true")],
+        &["parameter run_arping='true' applies to IPv4 addresses only"],
+    ));
     // booleans and lifetimes
     for s in ["maybe", "2", "-1", "tru", "yes;reboot", "Y"] {
         v.push(invalid(&[("ip", V6), ("nodad", s)], &["is not a boolean"]));
