@@ -179,7 +179,8 @@ pub const PARAMS: &[Param] = &[
             "string",
             None,
             "VNET jail (FreeBSD)",
-            "Manage the address inside this VNET jail, given by name or JID.",
+            "Manage the address inside this VNET jail, given by name or JID. Not combined \
+             with policy: in the jail, files belong to the jail's root.",
         )
     },
     Param {

@@ -198,6 +198,12 @@ impl Params {
                 let mut p = String::new();
                 p.push_str(s)
                     .map_err(|_| err("policy", "is longer than 255 bytes"))?;
+                // In a jail the agent runs under the jail's root directory, whose files the
+                // jail's own root controls: neither a module nor a cached artifact from there
+                // may run in the agent.
+                if jail.is_some() {
+                    return Err(err("policy", "cannot be combined with jail"));
+                }
                 Some(p)
             }
         };
@@ -483,6 +489,26 @@ mod tests {
         ])
         .unwrap_err();
         assert_eq!(e.name, "run_arping");
+    }
+
+    #[test]
+    fn policy_is_refused_with_jail() {
+        let e = p(&[
+            ("OCF_RESKEY_ip", b"192.0.2.200"),
+            ("OCF_RESKEY_jail", b"web"),
+            ("OCF_RESKEY_policy", b"/usr/local/lib/ifaddr/strict.wasm"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            (e.name, e.reason),
+            ("policy", "cannot be combined with jail")
+        );
+        for one in [
+            ("OCF_RESKEY_jail", &b"web"[..]),
+            ("OCF_RESKEY_policy", b"/usr/local/lib/ifaddr/strict.wasm"),
+        ] {
+            assert!(p(&[("OCF_RESKEY_ip", b"192.0.2.200"), one]).is_ok());
+        }
     }
 
     #[test]
