@@ -9,6 +9,8 @@
 //! a stable API.
 
 mod agent;
+#[doc(hidden)]
+pub mod fuzzing;
 mod log;
 mod policy;
 mod sys;

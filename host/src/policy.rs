@@ -18,10 +18,11 @@
 // Without an engine most of this module is unused; it still builds, so it stays tested.
 #![cfg_attr(not(feature = "policy-runtime"), allow(dead_code))]
 
+// `pub(crate)` for the fuzz entry points (`crate::fuzzing`).
 #[cfg(feature = "policy-runtime")]
-mod engine;
-mod state;
-mod trust;
+pub(crate) mod engine;
+pub(crate) mod state;
+pub(crate) mod trust;
 
 use crate::sys::{Addr, Link};
 use ifaddr_core::ocf::{ApiVersion, Exit};
@@ -131,7 +132,13 @@ pub(crate) fn sha256(b: &[u8]) -> [u8; 32] {
 }
 
 pub(crate) fn hex(b: &[u8]) -> String {
-    b.iter().map(|c| format!("{c:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(2 * b.len());
+    for &c in b {
+        s.push(char::from(DIGITS[usize::from(c >> 4)]));
+        s.push(char::from(DIGITS[usize::from(c & 15)]));
+    }
+    s
 }
 
 /// An I/O error as text without the "(os error N)" suffix.
@@ -250,16 +257,11 @@ fn prepare(path: &Path, cache: &Path) -> Result<(wasmtime::Engine, wasmtime::Mod
     let t0 = std::time::Instant::now();
     let wasm = trust::read(path, MODULE_MAX, false).map_err(Failure::File)?;
     let digest = sha256(&wasm);
-    let t1 = std::time::Instant::now();
-    let engine = engine::engine()?;
-    let t2 = std::time::Instant::now();
-    let (module, source) = engine::load(&engine, &wasm, &digest, cache, false)?;
     crate::log::debug(&format!(
-        "policy timing: read+digest {} us, engine {} us, load {} us",
-        (t1 - t0).as_micros(),
-        (t2 - t1).as_micros(),
-        t2.elapsed().as_micros()
+        "policy timing: read+digest {} us",
+        t0.elapsed().as_micros()
     ));
+    let (engine, module, source) = engine::load(&wasm, &digest, cache, false)?;
     match source {
         engine::Source::Cache(a) => {
             crate::log::debug(&format!("policy loaded from {}", a.display()))
@@ -276,13 +278,24 @@ fn prepare(path: &Path, cache: &Path) -> Result<(wasmtime::Engine, wasmtime::Mod
     Ok((engine, module))
 }
 
-/// Run the policy at `path` on `obs`.
-fn run(path: &Path, cache: &Path, obs: &Observation, limits: &Limits) -> Result<Verdict, Failure> {
+/// Run the policy at `path` on `obs`. With `then_exit`, the process exits soon after and the
+/// engine is not torn down (see `engine::run_then_exit`).
+fn run(
+    path: &Path,
+    cache: &Path,
+    obs: &Observation,
+    limits: &Limits,
+    then_exit: bool,
+) -> Result<Verdict, Failure> {
     #[cfg(feature = "policy-runtime")]
     {
         let (engine, module) = prepare(path, cache)?;
         let t = std::time::Instant::now();
-        let r = engine::run(&engine, &module, obs, limits);
+        let r = if then_exit {
+            engine::run_then_exit(engine, module, obs, limits)
+        } else {
+            engine::run(&engine, &module, obs, limits)
+        };
         crate::log::debug(&format!(
             "policy timing: run {} us",
             t.elapsed().as_micros()
@@ -291,7 +304,7 @@ fn run(path: &Path, cache: &Path, obs: &Observation, limits: &Limits) -> Result<
     }
     #[cfg(not(feature = "policy-runtime"))]
     {
-        let _ = (path, cache, obs, limits);
+        let _ = (path, cache, obs, limits, then_exit);
         Err(Failure::NotBuilt)
     }
 }
@@ -340,10 +353,22 @@ pub fn evaluate(
     addr: Option<&Addr>,
     builtin: Exit,
 ) -> Outcome {
-    evaluate_with(&Dirs::from_env(), &LIMITS, p, ctx, api, link, addr, builtin)
+    // The agent runs one monitor per process and exits right after it.
+    evaluate_in(
+        &Dirs::from_env(),
+        &LIMITS,
+        p,
+        ctx,
+        api,
+        link,
+        addr,
+        builtin,
+        true,
+    )
 }
 
-/// [`evaluate`] with explicit directories and limits.
+/// [`evaluate`] with explicit directories and limits, for a process that goes on afterwards.
+#[cfg(test)]
 #[allow(clippy::too_many_arguments)]
 pub fn evaluate_with(
     dirs: &Dirs,
@@ -355,6 +380,22 @@ pub fn evaluate_with(
     addr: Option<&Addr>,
     builtin: Exit,
 ) -> Outcome {
+    evaluate_in(dirs, limits, p, ctx, api, link, addr, builtin, false)
+}
+
+/// [`evaluate_with`]; `then_exit` when the process exits right after.
+#[allow(clippy::too_many_arguments)]
+fn evaluate_in(
+    dirs: &Dirs,
+    limits: &Limits,
+    p: &Params,
+    ctx: &OpContext,
+    api: ApiVersion,
+    link: Option<&Link>,
+    addr: Option<&Addr>,
+    builtin: Exit,
+    then_exit: bool,
+) -> Outcome {
     let Some(path) = p.policy.as_ref().map(|s| s.as_str()) else {
         return Outcome {
             exit: builtin,
@@ -365,7 +406,7 @@ pub fn evaluate_with(
     let state_path = state::path_in(&dirs.state, &ctx.instance);
     let mut st = state::load(&state_path);
     let obs = observe(p, ctx, api, link, addr, builtin, &st, boot_ms());
-    let verdict = match run(Path::new(path), &dirs.cache, &obs, limits) {
+    let verdict = match run(Path::new(path), &dirs.cache, &obs, limits, then_exit) {
         Ok(v) => v,
         Err(f) => {
             let text = f.describe(path);
@@ -534,10 +575,9 @@ mod cli {
             Err(e) => return Err(Failure::File(e)),
         };
         let digest = sha256(&wasm);
-        let engine = engine::engine()?;
         let cache = Dirs::from_env().cache;
         let art = engine::artifact_path(&cache, &digest);
-        let module = load_for_check(&engine, &wasm, &digest, &cache)?;
+        let (engine, module) = load_for_check(&wasm, &digest, &cache)?;
         println!("file:     {}", path.display());
         println!("size:     {} bytes", wasm.len());
         println!("sha256:   {}", hex(&digest));
@@ -605,40 +645,39 @@ mod cli {
 
     #[cfg(feature = "policy")]
     fn load_for_check(
-        engine: &wasmtime::Engine,
         wasm: &[u8],
         _digest: &[u8; 32],
         _cache: &Path,
-    ) -> Result<wasmtime::Module, Failure> {
+    ) -> Result<(wasmtime::Engine, wasmtime::Module), Failure> {
+        let engine = engine::engine()?;
         // Compile in memory: `check` writes nothing.
-        wasmtime::Module::new(engine, wasm).map_err(|e| {
+        let module = wasmtime::Module::new(&engine, wasm).map_err(|e| {
             let s = format!("{e:#}");
             Failure::Invalid(format!(
                 "is not a valid WebAssembly module: {}",
                 s.lines().next().unwrap_or("")
             ))
-        })
+        })?;
+        Ok((engine, module))
     }
 
     #[cfg(not(feature = "policy"))]
     fn load_for_check(
-        engine: &wasmtime::Engine,
         wasm: &[u8],
         digest: &[u8; 32],
         cache: &Path,
-    ) -> Result<wasmtime::Module, Failure> {
-        engine::load(engine, wasm, digest, cache, false).map(|(m, _)| m)
+    ) -> Result<(wasmtime::Engine, wasmtime::Module), Failure> {
+        engine::load(wasm, digest, cache, false).map(|(e, m, _)| (e, m))
     }
 
     #[cfg(feature = "policy")]
     pub fn compile(path: &Path, cache: Option<&Path>) -> Result<(), Failure> {
         let wasm = trust::read(path, MODULE_MAX, false).map_err(Failure::File)?;
         let digest = sha256(&wasm);
-        let engine = engine::engine()?;
         let dir = cache
             .map(Path::to_path_buf)
             .unwrap_or_else(|| Dirs::from_env().cache);
-        let (module, source) = engine::load(&engine, &wasm, &digest, &dir, true)?;
+        let (_engine, module, source) = engine::load(&wasm, &digest, &dir, true)?;
         engine::check_abi(&module)?;
         match source {
             engine::Source::Compiled { stored: Some(p) } => {

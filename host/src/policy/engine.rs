@@ -8,9 +8,6 @@ use ifaddr_core::policy::{
     EXPORT_EVALUATE, EXPORT_MEMORY, OBSERVATION_SIZE, OUTPUT_MAX, OUTPUT_OFFSET, VERDICT_SIZE,
 };
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 use wasmtime::{
     Config, Engine, ExternType, Instance, Module, ResourceLimiter, Store, Trap, ValType,
 };
@@ -27,7 +24,9 @@ const ENGINE_ID: &str = concat!(
 /// Whether this build can compile modules (the `policy` feature, with Cranelift).
 pub const CAN_COMPILE: bool = cfg!(feature = "policy");
 
-pub fn engine() -> Result<Engine, Failure> {
+/// The one engine configuration: every setting here that affects compiled code is in
+/// [`ENGINE_ID`].
+fn config() -> Config {
     let mut c = Config::new();
     c.consume_fuel(true)
         .epoch_interruption(true)
@@ -36,8 +35,30 @@ pub fn engine() -> Result<Engine, Failure> {
         .memory_init_cow(false)
         .generate_address_map(false)
         .wasm_backtrace_max_frames(None);
-    Engine::new(&c).map_err(|e| Failure::Engine(format!("cannot configure wasmtime: {e}")))
+    c
 }
+
+fn build(c: &Config) -> Result<Engine, Failure> {
+    Engine::new(c).map_err(|e| Failure::Engine(format!("cannot configure wasmtime: {e}")))
+}
+
+/// The engine this build compiles with (in a runtime-only build, the one it loads with).
+pub fn engine() -> Result<Engine, Failure> {
+    build(&config())
+}
+
+/// An engine that only loads precompiled artifacts: the same configuration without setting up
+/// Cranelift, which would cost a monitor that finds its artifact in the cache for nothing.
+fn loader() -> Result<Engine, Failure> {
+    #[allow(unused_mut)]
+    let mut c = config();
+    #[cfg(feature = "policy")]
+    c.enable_compiler(false);
+    build(&c)
+}
+
+/// Largest accepted precompiled artifact (the 1 MiB module limit compiles to far less).
+const ARTIFACT_MAX: u64 = 64 << 20;
 
 /// `sha256(ENGINE_ID)`, shortened: the engine half of the cache key.
 pub fn engine_key() -> String {
@@ -50,24 +71,46 @@ pub fn artifact_path(dir: &Path, digest: &[u8; 32]) -> PathBuf {
 }
 
 /// Load a module: from the cache when a trusted artifact is there, else (compiling builds)
-/// compile it and store the artifact. `compile_only` forces a fresh compile.
+/// compile it and store the artifact. `force_compile` forces a fresh compile. The module
+/// belongs to the returned engine.
 pub fn load(
-    engine: &Engine,
     wasm: &[u8],
     digest: &[u8; 32],
     cache: &Path,
     force_compile: bool,
-) -> Result<(Module, Source), Failure> {
+) -> Result<(Engine, Module, Source), Failure> {
     let art = artifact_path(cache, digest);
     if !force_compile {
-        match cached(engine, cache, &art) {
-            Ok(Some(m)) => return Ok((m, Source::Cache(art))),
+        let t0 = std::time::Instant::now();
+        let engine = loader()?;
+        let t1 = std::time::Instant::now();
+        let found = cached(&engine, cache, &art);
+        crate::log::debug(&format!(
+            "policy timing: engine {} us, artifact {} us",
+            (t1 - t0).as_micros(),
+            t1.elapsed().as_micros()
+        ));
+        match found {
+            Ok(Some(m)) => return Ok((engine, m, Source::Cache(art))),
             Ok(None) => {}
             Err(e) if CAN_COMPILE => crate::log::warn(&format!("{e}; compiling again")),
             Err(e) => return Err(Failure::Artifact(e)),
         }
     }
-    compile_and_store(engine, wasm, cache, &art)
+    compile_fresh(wasm, cache, &art)
+}
+
+/// The compiling half of [`load`], kept out of line: its stack frame is large, and a monitor
+/// that finds its artifact should not touch (page fault) that much more stack.
+#[inline(never)]
+fn compile_fresh(
+    wasm: &[u8],
+    cache: &Path,
+    art: &Path,
+) -> Result<(Engine, Module, Source), Failure> {
+    let engine = engine()?;
+    let (module, source) = compile_and_store(&engine, wasm, cache, art)?;
+    Ok((engine, module, source))
 }
 
 /// Where a loaded module came from.
@@ -86,28 +129,39 @@ fn cached(engine: &Engine, cache: &Path, art: &Path) -> Result<Option<Module>, S
         Err(_) if !cache.exists() => return Ok(None),
         Err(e) => return Err(format!("artifact cache refused: {e}")),
     }
-    let bytes = match trust::read(art, 64 << 20, false) {
-        Ok(b) => b,
+    let file = match trust::open(art, ARTIFACT_MAX, false) {
+        Ok(f) => f,
         Err(trust::Refused::Missing) => return Ok(None),
         Err(e) => return Err(format!("precompiled artifact {} {e}", art.display())),
     };
-    // SAFETY: `Module::deserialize` trusts its input to be wasmtime's own output. These bytes
-    // come from a root-owned file, not writable by group or others, in a root-owned directory
-    // not writable by group or others, opened without following symbolic links: only root
-    // (that is, this agent's compile step) can have written it. wasmtime still checks the
-    // header, version and engine compatibility and errors out on a mismatch.
-    unsafe { Module::deserialize(engine, &bytes) }
-        .map(Some)
-        .map_err(|e| format!("precompiled artifact {} is unusable: {e}", art.display()))
+    // SAFETY: `Module::deserialize_open_file` trusts the file to be wasmtime's own output and
+    // to stay unchanged while the module lives (it is mapped, not copied). It was opened
+    // without following symbolic links and the open descriptor (so no other file can be
+    // swapped in after the check) is a regular file owned by root, not writable by group or
+    // others, in a root-owned directory not writable by group or others: only root (that is,
+    // this agent's compile step) can have written it, and the agent never rewrites an
+    // artifact in place (a new one is renamed over it, which leaves the mapped inode as it
+    // was). wasmtime still checks the header, version and engine compatibility and errors
+    // out on a mismatch.
+    let mapped = unsafe { Module::deserialize_open_file(engine, file) };
+    // A cache on a `noexec` mount cannot be mapped executable: copy it into memory instead.
+    let module = mapped.or_else(|_| match trust::read(art, ARTIFACT_MAX, false) {
+        // SAFETY: as above; the copy is read through a descriptor checked the same way.
+        Ok(bytes) => unsafe { Module::deserialize(engine, &bytes) },
+        Err(e) => Err(wasmtime::Error::msg(e.to_string())),
+    });
+    module.map(Some).map_err(|e| {
+        format!(
+            "precompiled artifact {} is unusable: {}",
+            art.display(),
+            first_line(&e)
+        )
+    })
 }
 
+/// Compile untrusted module bytes: the module and its artifact (what the cache stores).
 #[cfg(feature = "policy")]
-fn compile_and_store(
-    engine: &Engine,
-    wasm: &[u8],
-    cache: &Path,
-    art: &Path,
-) -> Result<(Module, Source), Failure> {
+pub fn compile(engine: &Engine, wasm: &[u8]) -> Result<(Module, Vec<u8>), Failure> {
     let bytes = engine.precompile_module(wasm).map_err(|e| {
         Failure::Invalid(format!(
             "is not a valid WebAssembly module: {}",
@@ -117,6 +171,17 @@ fn compile_and_store(
     // SAFETY: these bytes were produced just now by `precompile_module` of this engine.
     let module = unsafe { Module::deserialize(engine, &bytes) }
         .map_err(|e| Failure::Engine(format!("cannot load the compiled module: {e}")))?;
+    Ok((module, bytes))
+}
+
+#[cfg(feature = "policy")]
+fn compile_and_store(
+    engine: &Engine,
+    wasm: &[u8],
+    cache: &Path,
+    art: &Path,
+) -> Result<(Module, Source), Failure> {
+    let (module, bytes) = compile(engine, wasm)?;
     let stored = match trust::private_dir(cache)
         .and_then(|()| trust::write_atomic(art, &bytes, true).map_err(|e| super::io_text(&e)))
     {
@@ -300,49 +365,280 @@ impl ResourceLimiter for Guard {
     }
 }
 
-/// Interrupts the store's wasm after `limit` unless dropped first. The thread allocates
-/// nothing (so it needs no malloc arena of its own): it parks until the deadline or until
-/// the run ends.
-struct Alarm(Option<(Arc<AtomicBool>, std::thread::Thread)>);
+/// The wall-clock limit without a thread: a POSIX timer per run whose `SIGALRM` handler
+/// increments the epoch of the run's engine, so the guest traps at its next epoch check.
+///
+/// Runs register in a fixed table; the handler ticks every registered run whose deadline has
+/// passed. So a signal that reaches another thread, arrives late or stands for two timers
+/// still ticks exactly the runs that are due. The handler is async-signal-safe: atomics,
+/// `clock_gettime` and [`Engine::increment_epoch`] (an atomic add), then the handler that was
+/// there before, if any.
+mod alarm {
+    use std::marker::PhantomData;
+    use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
+    use std::sync::OnceLock;
+    use std::time::Duration;
+    use wasmtime::Engine;
 
-impl Alarm {
-    fn set(engine: &Engine, limit: Duration) -> Alarm {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = Arc::clone(&done);
-        let weak = engine.weak();
-        let deadline = Instant::now() + limit;
-        let spawned = std::thread::Builder::new()
-            .name("policy-alarm".into())
-            .stack_size(64 * 1024)
-            .spawn(move || loop {
-                if flag.load(Ordering::Acquire) {
-                    return;
-                }
-                let now = Instant::now();
-                if now >= deadline {
-                    if let Some(e) = weak.upgrade() {
-                        e.increment_epoch();
+    const FREE: u8 = 0;
+    /// Taken by [`Alarm::set`], not yet filled in.
+    const CLAIMED: u8 = 1;
+    const ARMED: u8 = 2;
+    /// The handler is reading the slot; releasing it waits until it is done.
+    const FIRING: u8 = 3;
+
+    struct Slot {
+        state: AtomicU8,
+        deadline_ns: AtomicU64,
+        engine: AtomicPtr<Engine>,
+    }
+
+    /// Runs at once in one process: the agent has one; tests and fuzzers have a few.
+    const SLOTS: usize = 64;
+    static TABLE: [Slot; SLOTS] = [const {
+        Slot {
+            state: AtomicU8::new(FREE),
+            deadline_ns: AtomicU64::new(0),
+            engine: AtomicPtr::new(std::ptr::null_mut()),
+        }
+    }; SLOTS];
+
+    fn now_ns() -> u64 {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec; clock_gettime only writes to it (and is
+        // async-signal-safe).
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        (ts.tv_sec as u64)
+            .saturating_mul(1_000_000_000)
+            .saturating_add(ts.tv_nsec as u64)
+    }
+
+    /// The `SIGALRM` disposition found when ours was installed: a handler there (a fuzzer's
+    /// timeout, say) is still called after ours.
+    static PREVIOUS: OnceLock<libc::sigaction> = OnceLock::new();
+
+    extern "C" fn on_alarm(
+        signal: libc::c_int,
+        info: *mut libc::siginfo_t,
+        context: *mut libc::c_void,
+    ) {
+        let now = now_ns();
+        for slot in &TABLE {
+            if slot
+                .state
+                .compare_exchange(ARMED, FIRING, Ordering::Acquire, Ordering::Relaxed)
+                .is_err()
+            {
+                continue;
+            }
+            if now >= slot.deadline_ns.load(Ordering::Relaxed) {
+                let engine = slot.engine.load(Ordering::Relaxed);
+                // SAFETY: an armed slot points at the engine borrowed by a live `Alarm`, whose
+                // drop cannot complete while the slot is FIRING.
+                unsafe { (*engine).increment_epoch() };
+            }
+            slot.state.store(ARMED, Ordering::Release);
+        }
+        if let Some(old) = PREVIOUS.get() {
+            let h = old.sa_sigaction;
+            if h != libc::SIG_DFL && h != libc::SIG_IGN {
+                // SAFETY: `h` is the handler that was installed for SIGALRM, called the way
+                // its flags say it expects (it is a signal handler, so it is meant to run
+                // here).
+                unsafe {
+                    if old.sa_flags & libc::SA_SIGINFO != 0 {
+                        let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                            std::mem::transmute(h);
+                        f(signal, info, context);
+                    } else {
+                        let f: extern "C" fn(libc::c_int) = std::mem::transmute(h);
+                        f(signal);
                     }
-                    return;
                 }
-                std::thread::park_timeout(deadline - now);
-            });
-        match spawned {
-            Ok(h) => Alarm(Some((done, h.thread().clone()))),
-            // No thread: fuel still bounds the run; the log says so.
-            Err(e) => {
-                crate::log::warn(&format!("policy wall-clock alarm unavailable: {e}"));
-                Alarm(None)
             }
         }
     }
-}
 
-impl Drop for Alarm {
-    fn drop(&mut self) {
-        if let Some((done, thread)) = self.0.take() {
-            done.store(true, Ordering::Release);
-            thread.unpark();
+    /// Install the handler (once per process; it stays).
+    fn install() -> Result<(), String> {
+        static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
+        INSTALLED
+            .get_or_init(|| {
+                // SAFETY: all-zero sigactions are valid values (no handler, no flags, empty
+                // mask) before they are filled in; `on_alarm` is async-signal-safe and has the
+                // SA_SIGINFO signature.
+                let rc = unsafe {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(libc::SIGALRM, std::ptr::null(), &mut old) == 0 {
+                        let _ = PREVIOUS.set(old);
+                    }
+                    let mut sa: libc::sigaction = std::mem::zeroed();
+                    let handler: extern "C" fn(
+                        libc::c_int,
+                        *mut libc::siginfo_t,
+                        *mut libc::c_void,
+                    ) = on_alarm;
+                    sa.sa_sigaction = handler as libc::sighandler_t;
+                    sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART | libc::SA_ONSTACK;
+                    libc::sigemptyset(&mut sa.sa_mask);
+                    libc::sigaction(libc::SIGALRM, &sa, std::ptr::null_mut())
+                };
+                if rc == 0 {
+                    Ok(())
+                } else {
+                    Err(format!("sigaction: {}", std::io::Error::last_os_error()))
+                }
+            })
+            .clone()
+    }
+
+    /// Make sure this thread can take `SIGALRM` (a caller may have exec'd us with it
+    /// blocked).
+    fn unblock() {
+        // SAFETY: the set is initialised by sigemptyset before use; pthread_sigmask only
+        // changes this thread's mask.
+        unsafe {
+            let mut set: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut set);
+            libc::sigaddset(&mut set, libc::SIGALRM);
+            libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+        }
+    }
+
+    fn timer(deadline_ns: u64) -> Result<libc::timer_t, String> {
+        // SAFETY: all-zero sigevent and itimerspec are valid values before their fields are
+        // set; timer_create writes the new timer to `t`, which is deleted again if it cannot
+        // be set.
+        unsafe {
+            let mut ev: libc::sigevent = std::mem::zeroed();
+            ev.sigev_notify = libc::SIGEV_SIGNAL;
+            ev.sigev_signo = libc::SIGALRM;
+            let mut t: libc::timer_t = std::mem::zeroed();
+            if libc::timer_create(libc::CLOCK_MONOTONIC, &mut ev, &mut t) != 0 {
+                return Err(format!("timer_create: {}", std::io::Error::last_os_error()));
+            }
+            let mut at: libc::itimerspec = std::mem::zeroed();
+            at.it_value.tv_sec = (deadline_ns / 1_000_000_000) as _;
+            at.it_value.tv_nsec = (deadline_ns % 1_000_000_000) as _;
+            if libc::timer_settime(t, libc::TIMER_ABSTIME, &at, std::ptr::null_mut()) != 0 {
+                let e = std::io::Error::last_os_error();
+                libc::timer_delete(t);
+                return Err(format!("timer_settime: {e}"));
+            }
+            Ok(t)
+        }
+    }
+
+    /// Increments the engine's epoch once `limit` has passed, unless dropped before.
+    pub struct Alarm<'e> {
+        slot: usize,
+        timer: libc::timer_t,
+        _engine: PhantomData<&'e Engine>,
+    }
+
+    impl<'e> Alarm<'e> {
+        pub fn set(engine: &'e Engine, limit: Duration) -> Result<Alarm<'e>, String> {
+            install()?;
+            unblock();
+            let slot = TABLE
+                .iter()
+                .position(|s| {
+                    s.state
+                        .compare_exchange(FREE, CLAIMED, Ordering::Acquire, Ordering::Relaxed)
+                        .is_ok()
+                })
+                .ok_or_else(|| format!("more than {SLOTS} policy runs at once"))?;
+            let limit_ns = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+            let deadline = now_ns().saturating_add(limit_ns);
+            let s = &TABLE[slot];
+            s.deadline_ns.store(deadline, Ordering::Relaxed);
+            s.engine
+                .store(std::ptr::from_ref(engine).cast_mut(), Ordering::Relaxed);
+            s.state.store(ARMED, Ordering::Release);
+            match timer(deadline) {
+                Ok(timer) => Ok(Alarm {
+                    slot,
+                    timer,
+                    _engine: PhantomData,
+                }),
+                Err(e) => {
+                    release(slot);
+                    Err(e)
+                }
+            }
+        }
+    }
+
+    /// Take slot `i` out of the table, waiting for a handler that is reading it (on another
+    /// thread: one on this thread has finished before this code runs again).
+    fn release(i: usize) {
+        let state = &TABLE[i].state;
+        while state
+            .compare_exchange(ARMED, FREE, Ordering::AcqRel, Ordering::Relaxed)
+            .is_err()
+        {
+            std::hint::spin_loop();
+        }
+    }
+
+    impl Drop for Alarm<'_> {
+        fn drop(&mut self) {
+            // SAFETY: the timer was created by `set` and is deleted only here.
+            unsafe { libc::timer_delete(self.timer) };
+            release(self.slot);
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn slots_are_given_back() {
+            let engine = Engine::default();
+            // More alarms than slots, one after the other: each drop frees its slot.
+            for _ in 0..3 * SLOTS {
+                drop(Alarm::set(&engine, Duration::from_secs(60)).unwrap());
+            }
+            // Many at once (other tests may hold a few).
+            let held: Vec<_> = (0..SLOTS / 2)
+                .map(|_| Alarm::set(&engine, Duration::from_secs(60)).unwrap())
+                .collect();
+            drop(held);
+        }
+
+        /// A run whose alarm fired is interrupted; another run, in the same process and with
+        /// its alarm still pending, is not.
+        #[cfg(feature = "policy")]
+        #[test]
+        fn only_due_runs_are_ticked() {
+            use super::super::{config, store, LIMITS};
+            let wasm = wat::parse_str(r#"(module (func (export "f")))"#).unwrap();
+            let call = |engine: &Engine, store: &mut wasmtime::Store<_>| {
+                let module = wasmtime::Module::new(engine, &wasm).unwrap();
+                let instance = wasmtime::Instance::new(&mut *store, &module, &[])?;
+                instance
+                    .get_typed_func::<(), ()>(&mut *store, "f")?
+                    .call(&mut *store, ())
+            };
+            let (due, later) = (
+                Engine::new(&config()).unwrap(),
+                Engine::new(&config()).unwrap(),
+            );
+            let mut s_due = store(&due, &LIMITS).unwrap();
+            let mut s_later = store(&later, &LIMITS).unwrap();
+            let _a = Alarm::set(&due, Duration::from_millis(1)).unwrap();
+            let _b = Alarm::set(&later, Duration::from_secs(60)).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+            let e = call(&due, &mut s_due).unwrap_err();
+            assert_eq!(
+                e.downcast_ref::<wasmtime::Trap>(),
+                Some(&wasmtime::Trap::Interrupt)
+            );
+            call(&later, &mut s_later).unwrap();
         }
     }
 }
@@ -354,6 +650,26 @@ pub fn run(
     obs: &Observation,
     limits: &Limits,
 ) -> Result<Verdict, Failure> {
+    let mut store = store(engine, limits)?;
+    run_in(&mut store, engine, module, obs, limits)
+}
+
+/// [`run`] for a process that exits right after it: the store, the module and the engine
+/// are left for the exit to reclaim rather than torn down one by one (unmapping the linear
+/// memory and the code, unregistering types), work a one-shot monitor would do for nothing.
+pub fn run_then_exit(
+    engine: Engine,
+    module: Module,
+    obs: &Observation,
+    limits: &Limits,
+) -> Result<Verdict, Failure> {
+    let mut store = store(&engine, limits)?;
+    let verdict = run_in(&mut store, &engine, &module, obs, limits);
+    std::mem::forget((store, module, engine));
+    verdict
+}
+
+fn store(engine: &Engine, limits: &Limits) -> Result<Store<Guard>, Failure> {
     let mut store = Store::new(
         engine,
         Guard {
@@ -368,8 +684,26 @@ pub fn run(
         .map_err(|e| Failure::Engine(e.to_string()))?;
     store.set_epoch_deadline(1);
     store.epoch_deadline_trap();
-    let _alarm = Alarm::set(engine, limits.wall);
-    let result = call(&mut store, module, obs);
+    Ok(store)
+}
+
+fn run_in(
+    store: &mut Store<Guard>,
+    engine: &Engine,
+    module: &Module,
+    obs: &Observation,
+    limits: &Limits,
+) -> Result<Verdict, Failure> {
+    // Set before instantiation: a start function is bounded too.
+    let _alarm = match alarm::Alarm::set(engine, limits.wall) {
+        Ok(a) => Some(a),
+        // Fuel still bounds the run; the log says the clock does not.
+        Err(e) => {
+            crate::log::warn(&format!("policy wall-clock alarm unavailable: {e}"));
+            None
+        }
+    };
+    let result = call(store, module, obs);
     result.map_err(|e| match e {
         Fault::Wasm(err) => classify(&err, store.data().denied.clone(), limits),
         Fault::Other(f) => f,

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 const MAGIC: &[u8; 4] = b"IFPS";
 const VERSION: u32 = 2;
 /// magic, version, sequence, start, monitors, blob length, reserved, blob, checksum.
-const SLOT: usize = 4 + 4 + 8 + 8 + 4 + 2 + 2 + STATE_MAX + 8;
-const FILE_SIZE: usize = 2 * SLOT;
+pub const SLOT: usize = 4 + 4 + 8 + 8 + 4 + 2 + 2 + STATE_MAX + 8;
+pub const FILE_SIZE: usize = 2 * SLOT;
 const NO_START: u64 = u64::MAX;
 
 /// What is kept between monitors.
@@ -51,7 +51,23 @@ impl State {
         }
     }
 
-    fn encode(&self, seq: u64) -> [u8; SLOT] {
+    /// Sequence number of the slot this state was read from (0: none).
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// The slot a save writes, and its offset in the file: the slot after the one this state
+    /// was read from, with the next sequence number. The number saturates rather than wrap:
+    /// a wrapped one would lose to the older slot, so every later save would read back as
+    /// that stale state. (Counting from 1 it is never reached; a file can only hold it if
+    /// someone wrote it so. Saves then all go to the same slot.)
+    pub fn next_slot(&self) -> (usize, [u8; SLOT]) {
+        let seq = self.seq.saturating_add(1);
+        ((seq % 2) as usize * SLOT, self.encode(seq))
+    }
+
+    /// One slot with sequence number `seq`.
+    pub fn encode(&self, seq: u64) -> [u8; SLOT] {
         let mut b = [0u8; SLOT];
         b[0..4].copy_from_slice(MAGIC);
         b[4..8].copy_from_slice(&VERSION.to_le_bytes());
@@ -91,6 +107,18 @@ impl State {
             seq,
         })
     }
+}
+
+/// The state a state file's bytes hold: its valid slot with the higher sequence number, or
+/// `None` when no slot is valid or the file is longer than a state file. [`load`] reads the
+/// file and decodes it with this.
+pub fn decode(file: &[u8]) -> Option<State> {
+    if file.len() > FILE_SIZE {
+        return None;
+    }
+    file.chunks(SLOT)
+        .filter_map(State::decode)
+        .max_by_key(|s| s.seq)
 }
 
 fn fnv1a(b: &[u8]) -> u64 {
@@ -154,19 +182,13 @@ pub fn load(path: &Path) -> State {
         }
     }
     match trust::read(path, FILE_SIZE as u64, true) {
-        Ok(b) => {
-            let best = b
-                .chunks(SLOT)
-                .filter_map(State::decode)
-                .max_by_key(|s| s.seq);
-            best.unwrap_or_else(|| {
-                crate::log::warn(&format!(
-                    "policy state {} is corrupt; starting from an empty state",
-                    path.display()
-                ));
-                State::empty()
-            })
-        }
+        Ok(b) => decode(&b).unwrap_or_else(|| {
+            crate::log::warn(&format!(
+                "policy state {} is corrupt; starting from an empty state",
+                path.display()
+            ));
+            State::empty()
+        }),
         Err(trust::Refused::Missing) => State::empty(),
         Err(e) => {
             crate::log::warn(&format!(
@@ -223,9 +245,8 @@ fn write_slot(path: &Path, s: &State) -> Result<(), String> {
         f.write_all(&[0u8; FILE_SIZE])
             .map_err(|e| super::io_text(&e))?;
     }
-    let seq = s.seq.wrapping_add(1).max(1);
-    let slot = (seq % 2) * SLOT as u64;
-    f.write_all_at(&s.encode(seq), slot)
+    let (offset, slot) = s.next_slot();
+    f.write_all_at(&slot, offset as u64)
         .map_err(|e| super::io_text(&e))
 }
 
@@ -253,6 +274,71 @@ pub fn clear(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn with(monitors: u32, blob: &[u8]) -> State {
+        State {
+            monitors,
+            blob: blob.to_vec(),
+            ..State::started(5)
+        }
+    }
+
+    /// Found by the `policy_state` fuzz target: a file whose newer slot had sequence number
+    /// `u64::MAX - 1` or `u64::MAX` made the next saves wrap to 1 and lose to the older slot.
+    #[test]
+    fn saves_read_back_at_the_end_of_the_sequence() {
+        for old in [u64::MAX - 1, u64::MAX] {
+            let mut file = [with(1, b"old").encode(old - 1), with(2, b"old").encode(old)].concat();
+            let mut st = decode(&file).unwrap();
+            for monitors in 3..6 {
+                st.monitors = monitors;
+                let (offset, slot) = st.next_slot();
+                file[offset..offset + SLOT].copy_from_slice(&slot);
+                st = decode(&file).unwrap();
+                assert_eq!(st.monitors, monitors, "after {old}");
+            }
+        }
+    }
+
+    #[test]
+    fn decode_takes_the_newest_valid_slot() {
+        let (a, b) = (with(1, b"a"), with(2, b"bb"));
+        let file = [a.encode(3), b.encode(4)].concat();
+        let got = decode(&file).unwrap();
+        assert_eq!((got.monitors, got.seq()), (2, 4));
+        assert_eq!(got.blob, b"bb");
+        // Either order, and a tie goes to the second slot.
+        assert_eq!(
+            decode(&[b.encode(9), a.encode(8)].concat())
+                .unwrap()
+                .monitors,
+            2
+        );
+        assert_eq!(
+            decode(&[a.encode(7), b.encode(7)].concat())
+                .unwrap()
+                .monitors,
+            2
+        );
+        // One whole slot is enough; a cut one is not.
+        assert_eq!(decode(&a.encode(1)).unwrap().monitors, 1);
+        assert_eq!(decode(&file[..SLOT + 1]).unwrap().monitors, 1);
+        assert_eq!(decode(&file[..SLOT - 1]), None);
+        assert_eq!(decode(&[]), None);
+        // Sequence 0 is never written; a file longer than two slots is not a state file.
+        assert_eq!(decode(&a.encode(0)), None);
+        let mut long = file.clone();
+        long.push(0);
+        assert_eq!(decode(&long), None);
+        // A blob length over STATE_MAX is refused even with a valid checksum.
+        let mut bad = a.encode(1);
+        bad[28..30].copy_from_slice(&(STATE_MAX as u16 + 1).to_le_bytes());
+        let sum = fnv1a(&bad[..SLOT - 8]);
+        bad[SLOT - 8..].copy_from_slice(&sum.to_le_bytes());
+        assert_eq!(decode(&bad), None);
+        // No start is the all-ones start time.
+        assert_eq!(decode(&State::empty().encode(1)).unwrap().start_ms, None);
+    }
 
     #[test]
     fn round_trip_slots_and_corruption() {

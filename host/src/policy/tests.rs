@@ -206,6 +206,22 @@ fn running_and_artifact_is_cached() {
     std::fs::write(&art, b"not an artifact").unwrap();
     let (o, _) = f.eval(&p, true);
     assert_eq!(o.exit, Exit::Success);
+    // A symbolic link to a good artifact: not followed, replaced by a file.
+    let copy = f.dir.join("copy.cwasm");
+    std::fs::copy(&art, &copy).unwrap();
+    std::fs::remove_file(&art).unwrap();
+    std::os::unix::fs::symlink(&copy, &art).unwrap();
+    let (o, _) = f.eval(&p, true);
+    assert_eq!(o.exit, Exit::Success);
+    assert!(std::fs::symlink_metadata(&art)
+        .unwrap()
+        .file_type()
+        .is_file());
+    // An empty one (nothing to map): refused and replaced too.
+    std::fs::write(&art, b"").unwrap();
+    let (o, _) = f.eval(&p, true);
+    assert_eq!(o.exit, Exit::Success);
+    assert!(std::fs::metadata(&art).unwrap().len() > 0);
     assert!(validate_in(&f.dirs, &f.params(&p, "").0).is_ok());
 }
 
@@ -389,6 +405,75 @@ fn wall_clock_limit() {
         LIMITS.wall + Duration::from_millis(600),
     );
     assert!(t.elapsed() >= LIMITS.wall);
+}
+
+/// The clock stops runs in several threads at once: one that has `SIGALRM` blocked, and one on
+/// the agent's path, which leaves the engine to the process exit.
+#[test]
+fn wall_clock_limit_in_parallel_runs() {
+    let f = fx("wall-par");
+    let p = f.wat("w.wasm", &module("", "(loop $l (br $l)) (i32.const 0)"));
+    let (params, ctx) = f.params(&p, "");
+    let _ = validate_in(&f.dirs, &params);
+    let limits = Limits {
+        fuel: u64::MAX / 4,
+        ..LIMITS
+    };
+    let t = Instant::now();
+    let runs: Vec<(Outcome, Duration)> = std::thread::scope(|s| {
+        let threads: Vec<_> = (0..3)
+            .map(|i| {
+                let (f, params, ctx, limits) = (&f, &params, &ctx, &limits);
+                s.spawn(move || {
+                    if i == 0 {
+                        // SAFETY: the set is initialised before use; only this thread's mask
+                        // changes.
+                        unsafe {
+                            let mut set: libc::sigset_t = std::mem::zeroed();
+                            libc::sigemptyset(&mut set);
+                            libc::sigaddset(&mut set, libc::SIGALRM);
+                            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                        }
+                    }
+                    let a = Addr {
+                        index: 3,
+                        prefix: 24,
+                        tentative: false,
+                        duplicated: false,
+                        deprecated: false,
+                    };
+                    let o = evaluate_in(
+                        &f.dirs,
+                        limits,
+                        params,
+                        ctx,
+                        ApiVersion::default(),
+                        Some(&link(true, true)),
+                        Some(&a),
+                        Exit::Success,
+                        i == 2,
+                    );
+                    (o, t.elapsed())
+                })
+            })
+            .collect();
+        threads.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for r in runs {
+        assert!(r.1 >= LIMITS.wall);
+        expect(
+            r,
+            Exit::ErrGeneric,
+            "ran past its 1000 ms time limit",
+            LIMITS.wall + Duration::from_millis(900),
+        );
+    }
+}
+
+#[test]
+fn hex_digits() {
+    assert_eq!(hex(&[0x00, 0x09, 0xa0, 0xff]), "0009a0ff");
+    assert_eq!(hex(&[]), "");
 }
 
 #[test]

@@ -72,9 +72,15 @@ pub fn check(meta: &Metadata, private: bool) -> Result<(), Refused> {
     Ok(())
 }
 
-/// Read a trusted file of at most `max` bytes.
-pub fn read(path: &Path, max: u64, private: bool) -> Result<Vec<u8>, Refused> {
-    let mut f = std::fs::OpenOptions::new()
+/// Open a trusted file of at most `max` bytes (at the time of the check) for reading. The
+/// checks are made on the open descriptor, so the file returned is the file checked.
+pub fn open(path: &Path, max: u64, private: bool) -> Result<File, Refused> {
+    open_len(path, max, private).map(|(f, _)| f)
+}
+
+/// [`open`], with the file's length at the time of the check.
+fn open_len(path: &Path, max: u64, private: bool) -> Result<(File, u64), Refused> {
+    let f = std::fs::OpenOptions::new()
         .read(true)
         // O_NONBLOCK: opening a FIFO must not hang (it is then refused as not regular).
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
@@ -85,9 +91,15 @@ pub fn read(path: &Path, max: u64, private: bool) -> Result<Vec<u8>, Refused> {
     if meta.len() > max {
         return Err(Refused::TooLarge(meta.len()));
     }
-    let mut buf = Vec::with_capacity(meta.len() as usize);
+    Ok((f, meta.len()))
+}
+
+/// Read a trusted file of at most `max` bytes.
+pub fn read(path: &Path, max: u64, private: bool) -> Result<Vec<u8>, Refused> {
+    let (f, len) = open_len(path, max, private)?;
+    let mut buf = Vec::with_capacity(len.min(max) as usize);
     // Read at most max + 1 bytes, in case the file grows between fstat and read.
-    (&mut f).take(max + 1).read_to_end(&mut buf).map_err(io)?;
+    f.take(max + 1).read_to_end(&mut buf).map_err(io)?;
     if buf.len() as u64 > max {
         return Err(Refused::TooLarge(buf.len() as u64));
     }
@@ -97,34 +109,16 @@ pub fn read(path: &Path, max: u64, private: bool) -> Result<Vec<u8>, Refused> {
 /// Make sure `dir` is a directory owned by the trusted uid with no group or other access,
 /// creating it (and, with mode 0755, missing parents) if needed.
 pub fn private_dir(dir: &Path) -> Result<(), String> {
-    if let Some(parent) = dir.parent() {
-        if !parent.as_os_str().is_empty() && !parent.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o755)
-                .create(parent)
-                .map_err(|e| {
-                    format!(
-                        "cannot create {}: {}",
-                        parent.display(),
-                        crate::policy::io_text(&e)
-                    )
-                })?;
+    let meta = match std::fs::symlink_metadata(dir) {
+        // Usually it is there already: one system call.
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            create_private_dir(dir)?;
+            std::fs::symlink_metadata(dir)
+                .map_err(|e| format!("{}: {}", dir.display(), crate::policy::io_text(&e)))?
         }
-    }
-    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => {
-            return Err(format!(
-                "cannot create {}: {}",
-                dir.display(),
-                crate::policy::io_text(&e)
-            ))
-        }
-    }
-    let meta = std::fs::symlink_metadata(dir)
-        .map_err(|e| format!("{}: {}", dir.display(), crate::policy::io_text(&e)))?;
+        Err(e) => return Err(format!("{}: {}", dir.display(), crate::policy::io_text(&e))),
+    };
     if !meta.file_type().is_dir() {
         return Err(format!("{} is not a directory", dir.display()));
     }
@@ -146,6 +140,35 @@ pub fn private_dir(dir: &Path) -> Result<(), String> {
         })?;
     }
     Ok(())
+}
+
+/// `mkdir dir` (0700), with missing parents (0755); one made meanwhile by someone else is
+/// fine, the caller checks what is there.
+fn create_private_dir(dir: &Path) -> Result<(), String> {
+    if let Some(parent) = dir.parent() {
+        if !parent.as_os_str().is_empty() && !parent.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o755)
+                .create(parent)
+                .map_err(|e| {
+                    format!(
+                        "cannot create {}: {}",
+                        parent.display(),
+                        crate::policy::io_text(&e)
+                    )
+                })?;
+        }
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(format!(
+            "cannot create {}: {}",
+            dir.display(),
+            crate::policy::io_text(&e)
+        )),
+    }
 }
 
 /// Whether `dir` is an existing directory we may trust for reading: owned by the trusted uid
@@ -175,6 +198,8 @@ pub fn trusted_dir(dir: &Path) -> Result<(), String> {
 /// are native code and must never be found torn after a crash); state files skip that, as
 /// their checksum turns a torn file into an empty state, and an fsync per monitor would cost
 /// milliseconds on a disk-backed `HA_RSCTMP`.
+// Only the compiling build writes artifacts.
+#[cfg_attr(not(feature = "policy"), allow(dead_code))]
 pub fn write_atomic(path: &Path, data: &[u8], durable: bool) -> std::io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
