@@ -601,11 +601,18 @@ fn executes_no_other_program() {
 }
 
 #[test]
-fn v4_duplicate_is_refused_unless_told_not_to() {
+fn v4_duplicate_is_refused_when_asked_to_check() {
     let lab = Lab::new("u");
     lab.peer_sh("ip addr add 192.0.2.200/24 dev v1p");
     let before = lab.addrs("v1");
-    let r = lab.run("start", &[ip(V4), ("OCF_RESKEY_nic", "v1")]);
+    let r = lab.run(
+        "start",
+        &[
+            ip(V4),
+            ("OCF_RESKEY_nic", "v1"),
+            ("OCF_RESKEY_run_arping", "true"),
+        ],
+    );
     assert_eq!(r.code, 1, "{r:?}");
     let peer_mac = lab
         .peer_sh("cat /sys/class/net/v1p/address")
@@ -616,14 +623,8 @@ fn v4_duplicate_is_refused_unless_told_not_to() {
         "{r:?}"
     );
     assert_eq!(lab.addrs("v1"), before, "nothing was added");
-    let r = lab.run(
-        "start",
-        &[
-            ip(V4),
-            ("OCF_RESKEY_nic", "v1"),
-            ("OCF_RESKEY_arp_probe", "0"),
-        ],
-    );
+    // Without run_arping (the default, as in IPaddr2) nothing is checked.
+    let r = lab.run("start", &[ip(V4), ("OCF_RESKEY_nic", "v1")]);
     assert_eq!(r.code, 0, "{r:?}");
     assert!(lab.has("v1", "192.0.2.200/24"));
 }

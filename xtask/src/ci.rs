@@ -9,6 +9,7 @@
 //! 5. FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
 //!    own headers, amd64 and aarch64), `cargo check` of the agent for both, and linked
 //!    FreeBSD 14 binaries for both (`cargo xtask dist`);
+//!    Then the static Linux (musl) binary links (`cargo xtask dist --ci`);
 //! 6. every fuzz target for a short fixed time;
 //! 7. the three-node Pacemaker cluster, IPv4 and IPv6, ifaddr and IPaddr2 (`cargo xtask e2e`);
 //! 8. the benchmark harness, once, to prove it works (`cargo xtask bench --quick`).
@@ -76,6 +77,9 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
             crate::dist::run_dist(&args(&[
                 "--ci", "--target", FREEBSD[0], "--target", FREEBSD[1],
             ]))
+        })?;
+        step("static Linux binary (dist --ci)", &mut || {
+            crate::dist::run_dist(&args(&["--ci", "--target", crate::dist::MUSL]))
         })?;
         step("fuzz smoke run", &mut || crate::fuzz::run(&args(&["--ci"])))?;
         step("cluster end-to-end", &mut || {

@@ -350,13 +350,17 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     }
     crate::deps::apt(&["resource-agents", "iproute2", "strace", "binutils"])?;
     // --quick proves the harness works with the debug build the tests already made; figures
-    // come from the release build.
-    let bin = if o.quick {
+    // come from the static release build `cargo xtask dist` ships for Linux, with the glibc
+    // build (what a plain `cargo build --release` makes) measured beside it.
+    let (bin, glibc) = if o.quick {
         run(cargo().args(["build", "-p", "ifaddr"]))?;
-        root().join("target/debug/ifaddr")
+        (root().join("target/debug/ifaddr"), None)
     } else {
         run(cargo().args(["build", "--release", "-p", "ifaddr"]))?;
-        root().join("target/release/ifaddr")
+        (
+            crate::dist::build_musl(&[])?,
+            Some(root().join("target/release/ifaddr")),
+        )
     };
     let policies = crate::util::built_policies();
     let mut out = String::new();
@@ -501,6 +505,21 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             .unwrap();
         }
     }
+    if let Some(glibc) = &glibc {
+        let g = Bench {
+            bin: glibc.clone(),
+            launcher: b.launcher.clone(),
+        };
+        for (op, env) in [("nic given", &nic[..]), ("nic detected", &auto[..])] {
+            let s = g.measure(Agent::Ifaddr, "monitor", env, 0, n)?;
+            row(
+                &mut out,
+                &format!("monitor, present, {op}, glibc build (dynamic)"),
+                Agent::Ifaddr,
+                &s,
+            );
+        }
+    }
     sh(&format!("ip -n {NS} addr del 192.0.2.200/24 dev v1"))?;
 
     // Growth: addresses on the interface, routes in the table (IPv6, nic given / detected).
@@ -579,18 +598,31 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     let default = stripped_size(&bin)?;
     writeln!(
         sizes,
-        "| default build (policies with the Cranelift compiler) | {} |",
+        "| default build (policies with the Cranelift compiler){} | {} |",
+        if glibc.is_some() {
+            ", static (musl), the one measured above"
+        } else {
+            ""
+        },
         kib(default)
     )
     .unwrap();
+    if let Some(glibc) = &glibc {
+        writeln!(
+            sizes,
+            "| default build, glibc (dynamic) | {} |",
+            kib(stripped_size(glibc)?)
+        )
+        .unwrap();
+    }
     if !o.quick {
         let rt_dir = root().join("target/bench-runtime");
         let variants: [(&[&str], &str); 2] = [
             (
                 &["--features", "policy-runtime"],
-                "runtime-only build (loads precompiled policies)",
+                "runtime-only build, glibc (loads precompiled policies)",
             ),
-            (&[], "no policy support (core + host + std)"),
+            (&[], "no policy support, glibc (core + host + std)"),
         ];
         for (features, label) in variants {
             run(cargo()
