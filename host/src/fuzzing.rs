@@ -31,7 +31,7 @@ pub use module::*;
 mod module {
     use super::{Failure, Limits, LIMITS, MODULE_MAX};
     use crate::policy::{engine, trust};
-    use ifaddr_core::policy::{flag, Observation, Verdict};
+    use ifaddr_core::policy::{Observation, Verdict};
     use std::sync::OnceLock;
     use std::time::{Duration, Instant};
 
@@ -61,24 +61,8 @@ mod module {
     /// The observation every fuzzed module sees: the one `ifaddr policy check` uses (healthy
     /// interface, address present).
     pub fn observation() -> Observation {
-        let mut o = Observation::new();
-        o.now_ms = 1_700_000_000_000;
+        let mut o = crate::policy::sample_observation(1_700_000_000_000);
         o.since_start_ms = 60_000;
-        o.flags = flag::ADDR_PRESENT
-            | flag::LINK_PRESENT
-            | flag::LINK_UP
-            | flag::LINK_RUNNING
-            | flag::LINK_CARRIER
-            | flag::START_KNOWN
-            | flag::DEGRADED_SUPPORTED;
-        o.monitors = 1;
-        o.mtu = 1500;
-        o.interval_ms = 10_000;
-        o.timeout_ms = 20_000;
-        o.family = 4;
-        o.prefix = 24;
-        o.ip[..4].copy_from_slice(&[192, 0, 2, 1]);
-        o.set_ifname(b"eth0");
         o
     }
 

@@ -174,6 +174,29 @@ fn now_ms() -> u64 {
 
 /// Build the observation for one monitor.
 #[allow(clippy::too_many_arguments)]
+/// A healthy interface `eth0` holding 192.0.2.1/24: what `ifaddr policy check` shows a module
+/// and what the fuzz targets run every module on.
+pub(crate) fn sample_observation(now_ms: u64) -> Observation {
+    let mut o = Observation::new();
+    o.now_ms = now_ms;
+    o.flags = flag::ADDR_PRESENT
+        | flag::LINK_PRESENT
+        | flag::LINK_UP
+        | flag::LINK_RUNNING
+        | flag::LINK_CARRIER
+        | flag::START_KNOWN
+        | flag::DEGRADED_SUPPORTED;
+    o.monitors = 1;
+    o.mtu = 1500;
+    o.interval_ms = 10_000;
+    o.timeout_ms = 20_000;
+    o.family = 4;
+    o.prefix = 24;
+    o.ip[..4].copy_from_slice(&[192, 0, 2, 1]);
+    o.set_ifname(b"eth0");
+    o
+}
+
 fn observe(
     p: &Params,
     ctx: &OpContext,
@@ -603,23 +626,7 @@ mod cli {
         let mut p_args: heapless::String<{ ifaddr_core::params::POLICY_ARGS_MAX }> =
             heapless::String::new();
         let _ = p_args.push_str(args);
-        let mut o = Observation::new();
-        o.now_ms = now_ms();
-        o.flags = flag::ADDR_PRESENT
-            | flag::LINK_PRESENT
-            | flag::LINK_UP
-            | flag::LINK_RUNNING
-            | flag::LINK_CARRIER
-            | flag::START_KNOWN
-            | flag::DEGRADED_SUPPORTED;
-        o.monitors = 1;
-        o.mtu = 1500;
-        o.interval_ms = 10_000;
-        o.timeout_ms = 20_000;
-        o.family = 4;
-        o.prefix = 24;
-        o.ip[..4].copy_from_slice(&[192, 0, 2, 1]);
-        o.set_ifname(b"eth0");
+        let mut o = sample_observation(now_ms());
         o.set_args(p_args.as_bytes());
         let started = std::time::Instant::now();
         let v = engine::run(&engine, &module, &o, &LIMITS)?;
