@@ -156,7 +156,7 @@ pub fn build_musl(extra: &[&str]) -> Result<PathBuf, String> {
             // Debian's musl has its own crt files; std's unwinder links LLVM's libunwind.
             .env(
                 flags_var,
-                format!("{MUSL_RUSTFLAGS} -C link-self-contained=no -L /usr/lib/llvm-14/lib"),
+                format!("-C link-self-contained=no -L /usr/lib/llvm-14/lib {MUSL_RUSTFLAGS}"),
             )
             .args([
                 "build",
