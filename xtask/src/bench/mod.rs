@@ -464,14 +464,33 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             ratios.push(("stop".into(), med[1][1] / med[0][1], rss[1][1] / rss[0][1]));
         }
     }
-    // Policies: ifaddr only, against ifaddr without a policy in the same conditions.
+    // Policies: ifaddr only, against the same build without a policy measured just before,
+    // for the static build and (with --write) the glibc build.
     sh(&format!("ip -n {NS} addr add 192.0.2.200/24 dev v1"))?;
     let mut policy_rows = String::new();
+    let g = glibc.as_ref().map(|glibc| Bench {
+        bin: glibc.clone(),
+        launcher: b.launcher.clone(),
+    });
+    if let Some(g) = &g {
+        for (op, env) in [("nic given", &nic[..]), ("nic detected", &auto[..])] {
+            let s = g.measure(Agent::Ifaddr, "monitor", env, 0, n)?;
+            row(
+                &mut out,
+                &format!("monitor, present, {op}, glibc build (dynamic)"),
+                Agent::Ifaddr,
+                &s,
+            );
+        }
+    }
     if !policies.is_empty() {
         let dir = std::env::temp_dir().join("ifaddr-bench-policies");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let base = b.measure(Agent::Ifaddr, "monitor", &nic, 0, n)?;
+        let mut builds = vec![("static", &b)];
+        if let Some(g) = &g {
+            builds.push(("glibc", g));
+        }
         for p in &policies {
             let dest = dir.join(p.file_name().unwrap());
             std::fs::copy(p, &dest).map_err(|e| e.to_string())?;
@@ -487,37 +506,30 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             if !args.is_empty() {
                 env.push(("policy_args", args));
             }
-            let s = b.measure(Agent::Ifaddr, "monitor", &env, 0, n)?;
             let stem = p.file_stem().unwrap().to_string_lossy();
-            row(
-                &mut out,
-                &format!("monitor, present, policy {stem}"),
-                Agent::Ifaddr,
-                &s,
-            );
-            writeln!(
-                policy_rows,
-                "| {stem} | {} | {} | {} |",
-                ms(base.median),
-                ms(s.median),
-                ms(s.median.saturating_sub(base.median))
-            )
-            .unwrap();
-        }
-    }
-    if let Some(glibc) = &glibc {
-        let g = Bench {
-            bin: glibc.clone(),
-            launcher: b.launcher.clone(),
-        };
-        for (op, env) in [("nic given", &nic[..]), ("nic detected", &auto[..])] {
-            let s = g.measure(Agent::Ifaddr, "monitor", env, 0, n)?;
-            row(
-                &mut out,
-                &format!("monitor, present, {op}, glibc build (dynamic)"),
-                Agent::Ifaddr,
-                &s,
-            );
+            for (build, bench) in &builds {
+                let base = bench.measure(Agent::Ifaddr, "monitor", &nic, 0, n)?;
+                let s = bench.measure(Agent::Ifaddr, "monitor", &env, 0, n)?;
+                let label = if g.is_some() {
+                    format!("{stem}, {build} build")
+                } else {
+                    stem.to_string()
+                };
+                row(
+                    &mut out,
+                    &format!("monitor, present, policy {label}"),
+                    Agent::Ifaddr,
+                    &s,
+                );
+                writeln!(
+                    policy_rows,
+                    "| {label} | {} | {} | {} |",
+                    ms(base.median),
+                    ms(s.median),
+                    ms(s.median.saturating_sub(base.median))
+                )
+                .unwrap();
+            }
         }
     }
     sh(&format!("ip -n {NS} addr del 192.0.2.200/24 dev v1"))?;
@@ -716,6 +728,8 @@ fn core_text_bytes(target_dir: &Path) -> Result<u64, String> {
             "rustc",
             "--release",
             "-p",
+            "ifaddr",
+            "--bin",
             "ifaddr",
             "--no-default-features",
             "--target-dir",
