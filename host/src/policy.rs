@@ -205,12 +205,11 @@ fn observe(
     addr: Option<&Addr>,
     builtin: Exit,
     st: &state::State,
-    boot_now: u64,
 ) -> Observation {
     let mut o = Observation::new();
     o.now_ms = now_ms();
     if let Some(start) = st.start_ms {
-        o.since_start_ms = boot_now.saturating_sub(start);
+        o.since_start_ms = boot_ms().saturating_sub(start);
         o.set(flag::START_KNOWN, true);
     }
     o.interval_ms = ctx.interval_ms;
@@ -428,7 +427,7 @@ fn evaluate_in(
     let name = short_name(path);
     let state_path = state::path_in(&dirs.state, &ctx.instance);
     let mut st = state::load(&state_path);
-    let obs = observe(p, ctx, api, link, addr, builtin, &st, boot_ms());
+    let obs = observe(p, ctx, api, link, addr, builtin, &st);
     let verdict = match run(Path::new(path), &dirs.cache, &obs, limits, then_exit) {
         Ok(v) => v,
         Err(f) => {
