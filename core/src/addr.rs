@@ -8,7 +8,6 @@ use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Address family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Family {
     V4,
     V6,
@@ -226,7 +225,6 @@ pub fn covers(net: &IpAddr, prefix: u8, ip: &IpAddr) -> bool {
 
 /// The `broadcast` parameter (IPv4 only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub enum Broadcast {
     /// Computed from the prefix (`+`, or unset).
     Auto,

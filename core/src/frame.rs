@@ -52,7 +52,6 @@ pub fn arp_probe(buf: &mut [u8], mac: [u8; 6], ip: Ipv4Addr) -> Result<usize, Ov
 
 /// An Ethernet/IPv4 ARP packet read from an Ethernet frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct ArpPacket {
     /// 1 request, 2 reply.
     pub op: u16,

@@ -29,9 +29,6 @@ pub mod params;
 pub mod policy;
 mod wire;
 
-#[cfg(feature = "arbitrary")]
-mod arb;
-
 /// A buffer was too small for the message being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow;
@@ -47,6 +44,6 @@ pub enum ParseError {
     BadValue,
 }
 
-// `derive(Arbitrary)` expands to code that names `std`; the feature is for fuzzing only.
-#[cfg(any(test, feature = "arbitrary"))]
+// Unit tests only: the library itself never links `std` or `alloc`.
+#[cfg(test)]
 extern crate std;

@@ -152,7 +152,6 @@ fn ip_bytes(ip: &IpAddr, out: &mut [u8; 16]) -> usize {
 
 /// An address to add (`RTM_NEWADDR`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct AddrRequest {
     pub index: u32,
     pub ip: IpAddr,
@@ -161,7 +160,6 @@ pub struct AddrRequest {
     /// `IFA_F_*` flags (for example [`IFA_F_NODAD`]).
     pub flags: u32,
     /// `nic:label`, IPv4 only.
-    #[cfg_attr(feature = "arbitrary", arbitrary(with = crate::arb::opt_string))]
     pub label: Option<heapless::String<15>>,
     /// (preferred, valid) lifetimes in seconds; `None` is forever.
     pub lifetimes: Option<(u32, u32)>,
@@ -391,7 +389,6 @@ fn ip_from(family: u8, v: &[u8]) -> Option<IpAddr> {
 
 /// An address from an `RTM_NEWADDR` reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct AddrInfo {
     pub family: u8,
     pub prefix: u8,
@@ -562,7 +559,6 @@ impl LinkInfo {
 
 /// A route from an `RTM_NEWROUTE` reply, reduced to what nic detection needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct RouteInfo {
     pub family: u8,
     pub dst_len: u8,

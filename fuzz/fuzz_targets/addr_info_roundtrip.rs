@@ -12,6 +12,7 @@ use libfuzzer_sys::fuzz_target;
 #[derive(Debug, Arbitrary)]
 struct Input {
     len: u8,
+    #[arbitrary(with = ifaddr_fuzz::arb::addr_info)]
     info: AddrInfo,
 }
 

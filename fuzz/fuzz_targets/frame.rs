@@ -18,6 +18,7 @@ struct Input<'a> {
     v4: Ipv4Addr,
     v6: Ipv6Addr,
     len: u8,
+    #[arbitrary(with = ifaddr_fuzz::arb::arp_packet)]
     packet: ArpPacket,
     frame: &'a [u8],
 }

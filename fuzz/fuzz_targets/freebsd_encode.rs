@@ -16,6 +16,7 @@ use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
 struct Input {
+    #[arbitrary(with = ifaddr_fuzz::arb::if_name)]
     name: IfName,
     v4: Ipv4Addr,
     v6: Ipv6Addr,

@@ -15,11 +15,26 @@ use libfuzzer_sys::fuzz_target;
 
 #[derive(Debug, Arbitrary)]
 enum Req {
-    NewAddr(AddrRequest),
-    DelAddr { index: u32, ip: IpAddr, prefix: u8 },
-    GetAddrs { family: Family, index: u32 },
-    GetLink { index: u32, name: Option<IfName> },
-    GetRoutes { family: Family },
+    NewAddr(#[arbitrary(with = ifaddr_fuzz::arb::addr_request)] AddrRequest),
+    DelAddr {
+        index: u32,
+        ip: IpAddr,
+        prefix: u8,
+    },
+    GetAddrs {
+        #[arbitrary(with = ifaddr_fuzz::arb::family)]
+        family: Family,
+        index: u32,
+    },
+    GetLink {
+        index: u32,
+        #[arbitrary(with = ifaddr_fuzz::arb::opt_if_name)]
+        name: Option<IfName>,
+    },
+    GetRoutes {
+        #[arbitrary(with = ifaddr_fuzz::arb::family)]
+        family: Family,
+    },
 }
 
 #[derive(Debug, Arbitrary)]

@@ -19,6 +19,7 @@ pub struct Iface {
     pub mtu: u32,
     pub stats: [u64; 6],
     /// With neither a name nor a link-level address, the `sockaddr_dl` is left out.
+    #[arbitrary(with = crate::arb::opt_if_name)]
     pub name: Option<IfName>,
     pub mac: Option<[u8; 6]>,
     pub addrs: Vec<Addr>,

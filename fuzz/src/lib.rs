@@ -2,6 +2,7 @@
 
 use ifaddr_core::params::Source;
 
+pub mod arb;
 pub mod iflist;
 
 /// An environment decoded from fuzz input: the first byte is the separator between entries,
