@@ -41,6 +41,9 @@ pub fn run_dist(args: &[String]) -> Result<(), String> {
             // What CI runs to prove the targets link: the runtime-only build (no Cranelift),
             // without LTO, so two cross builds fit in CI's time.
             "--ci" => CI.store(true, std::sync::atomic::Ordering::Relaxed),
+            // The build for minimal images: wasmtime's runtime without Cranelift; policies
+            // are compiled beforehand by a default build (`ifaddr policy compile`).
+            "--runtime-only" => RUNTIME_ONLY.store(true, std::sync::atomic::Ordering::Relaxed),
             other => return Err(format!("dist: unknown argument `{other}`")),
         }
     }
@@ -105,22 +108,27 @@ fn zigbuild() -> Result<Command, String> {
 }
 
 static CI: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+static RUNTIME_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
-/// Extra cargo arguments for `--ci`.
+/// The cargo arguments of the runtime-only build.
+pub const RUNTIME_ONLY_ARGS: [&str; 3] = ["--no-default-features", "--features", "policy-runtime"];
+
+/// Extra cargo arguments for `--ci` and `--runtime-only`.
 fn ci_args() -> Vec<&'static str> {
-    if CI.load(std::sync::atomic::Ordering::Relaxed) {
-        vec![
-            "--no-default-features",
-            "--features",
-            "policy-runtime",
+    let mut v = Vec::new();
+    let ci = CI.load(std::sync::atomic::Ordering::Relaxed);
+    if ci || RUNTIME_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+        v.extend(RUNTIME_ONLY_ARGS);
+    }
+    if ci {
+        v.extend([
             "--config",
             "profile.release.lto=false",
             "--config",
             "profile.release.codegen-units=16",
-        ]
-    } else {
-        Vec::new()
+        ]);
     }
+    v
 }
 
 /// The static Linux target.
@@ -245,7 +253,12 @@ fn copy(from: &Path, to: &Path) -> Result<(), String> {
 /// Stage the files and pack the tarball; returns its path.
 fn package(target: &str, bin: &Path) -> Result<PathBuf, String> {
     let root = root();
-    let name = format!("ifaddr-{}-{target}", version()?);
+    let suffix = if RUNTIME_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
+        "-runtime-only"
+    } else {
+        ""
+    };
+    let name = format!("ifaddr-{}-{target}{suffix}", version()?);
     let stage_root = root.join("target/dist");
     let stage = stage_root.join(&name);
     if stage.exists() {

@@ -27,7 +27,8 @@ commands:
   policies        build the example WebAssembly policies
   fuzz [--time S] [TARGET]   run the cargo-fuzz targets
   bench [--quick] measure ifaddr against ocf:heartbeat:IPaddr2
-  dist --target T build a release tarball (x86_64/aarch64 linux or freebsd)
+  dist --target T [--runtime-only]   a release tarball (x86_64/aarch64 linux or freebsd);
+                  --runtime-only: without the policy compiler, for minimal images
   freebsd-check [--bless]    FreeBSD structs, ioctl numbers and bytes vs FreeBSD's headers
   install [--ocf-root DIR]   install the agent as $OCF_ROOT/resource.d/ifaddr/vip
 ";

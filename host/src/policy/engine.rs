@@ -18,7 +18,8 @@ use wasmtime::{
 const ENGINE_ID: &str = concat!(
     "ifaddr ",
     env!("CARGO_PKG_VERSION"),
-    "; wasmtime 48; fuel; epoch; stack 262144; no-cow; no-address-map; no-backtrace"
+    "; wasmtime 48; fuel; epoch; stack 262144; no-cow; no-address-map; no-backtrace; \
+     baseline isa"
 );
 
 /// Whether this build can compile modules (the `policy` feature, with Cranelift).
@@ -26,8 +27,15 @@ pub const CAN_COMPILE: bool = cfg!(feature = "policy");
 
 /// The one engine configuration: every setting here that affects compiled code is in
 /// [`ENGINE_ID`].
-fn config() -> Config {
+fn config() -> Result<Config, Failure> {
     let mut c = Config::new();
+    // Naming the host explicitly makes Cranelift generate code for the architecture's baseline
+    // (no CPU extensions) instead of for the features this CPU reports. Policies are small and
+    // their speed does not matter, but loading an artifact compiled for CPU extensions makes
+    // wasmtime query the CPU for each one (CPUID, which traps to the hypervisor on a virtual
+    // machine); baseline artifacts need no query, and they also survive a move to another CPU.
+    c.target(&target_lexicon::Triple::host().to_string())
+        .map_err(|e| Failure::Engine(format!("cannot name the host to wasmtime: {e}")))?;
     c.consume_fuel(true)
         .epoch_interruption(true)
         .max_wasm_stack(LIMITS.stack_bytes)
@@ -35,7 +43,7 @@ fn config() -> Config {
         .memory_init_cow(false)
         .generate_address_map(false)
         .wasm_backtrace_max_frames(None);
-    c
+    Ok(c)
 }
 
 fn build(c: &Config) -> Result<Engine, Failure> {
@@ -44,14 +52,14 @@ fn build(c: &Config) -> Result<Engine, Failure> {
 
 /// The engine this build compiles with (in a runtime-only build, the one it loads with).
 pub fn engine() -> Result<Engine, Failure> {
-    build(&config())
+    build(&config()?)
 }
 
 /// An engine that only loads precompiled artifacts: the same configuration without setting up
 /// Cranelift, which would cost a monitor that finds its artifact in the cache for nothing.
 fn loader() -> Result<Engine, Failure> {
     #[allow(unused_mut)]
-    let mut c = config();
+    let mut c = config()?;
     #[cfg(feature = "policy")]
     c.enable_compiler(false);
     build(&c)
@@ -625,8 +633,8 @@ mod alarm {
                     .call(&mut *store, ())
             };
             let (due, later) = (
-                Engine::new(&config()).unwrap(),
-                Engine::new(&config()).unwrap(),
+                Engine::new(&config().unwrap()).unwrap(),
+                Engine::new(&config().unwrap()).unwrap(),
             );
             let mut s_due = store(&due, &LIMITS).unwrap();
             let mut s_later = store(&later, &LIMITS).unwrap();

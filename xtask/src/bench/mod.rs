@@ -376,14 +376,29 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     // --quick proves the harness works with the debug build the tests already made; figures
     // come from the static release build `cargo xtask dist` ships for Linux, with the glibc
     // build (what a plain `cargo build --release` makes) measured beside it.
-    let (bin, glibc) = if o.quick {
+    // The static runtime-only build (for minimal images) is measured too: monitor, memory and
+    // policies (loading the artifacts the default build compiled and cached).
+    let (bin, glibc, minimal) = if o.quick {
         run(cargo().args(["build", "-p", "ifaddr"]))?;
-        (root().join("target/debug/ifaddr"), None)
+        (root().join("target/debug/ifaddr"), None, None)
     } else {
         run(cargo().args(["build", "--release", "-p", "ifaddr"]))?;
+        // Both static builds land on the same path: keep a copy of each.
+        let keep = |from: PathBuf, name: &str| -> Result<PathBuf, String> {
+            let to = root().join("target/bench-bins").join(name);
+            std::fs::create_dir_all(to.parent().unwrap()).map_err(|e| e.to_string())?;
+            std::fs::copy(&from, &to).map_err(|e| format!("copy {}: {e}", from.display()))?;
+            Ok(to)
+        };
+        let minimal = keep(
+            crate::dist::build_musl(&crate::dist::RUNTIME_ONLY_ARGS)?,
+            "ifaddr-static-runtime-only",
+        )?;
+        let default = keep(crate::dist::build_musl(&[])?, "ifaddr-static")?;
         (
-            crate::dist::build_musl(&[])?,
+            default,
             Some(root().join("target/release/ifaddr")),
+            Some(minimal),
         )
     };
     let policies = crate::util::built_policies();
@@ -496,12 +511,17 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         bin: glibc.clone(),
         launcher: b.launcher.clone(),
     });
-    if let Some(g) = &g {
+    let m = minimal.as_ref().map(|minimal| Bench {
+        bin: minimal.clone(),
+        launcher: b.launcher.clone(),
+    });
+    for (build, other) in [("glibc build (dynamic)", &g), ("static runtime-only build", &m)] {
+        let Some(other) = other else { continue };
         for (op, env) in [("nic given", &nic[..]), ("nic detected", &auto[..])] {
-            let s = g.measure(Agent::Ifaddr, "monitor", env, 0, n)?;
+            let s = other.measure(Agent::Ifaddr, "monitor", env, 0, n)?;
             row(
                 &mut out,
-                &format!("monitor, present, {op}, glibc build (dynamic)"),
+                &format!("monitor, present, {op}, {build}"),
                 Agent::Ifaddr,
                 &s,
             );
@@ -511,7 +531,12 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         let dir = std::env::temp_dir().join("ifaddr-bench-policies");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        // The default static build first: it compiles and caches the artifacts that the
+        // runtime-only build then loads.
         let mut builds = vec![("static", &b)];
+        if let Some(m) = &m {
+            builds.push(("static runtime-only", m));
+        }
         if let Some(g) = &g {
             builds.push(("glibc", g));
         }
@@ -643,6 +668,14 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         kib(default)
     )
     .unwrap();
+    if let Some(minimal) = &minimal {
+        writeln!(
+            sizes,
+            "| runtime-only build, static (musl; `cargo xtask dist --runtime-only`) | {} |",
+            kib(stripped_size(minimal)?)
+        )
+        .unwrap();
+    }
     if let Some(glibc) = &glibc {
         writeln!(
             sizes,
