@@ -349,6 +349,9 @@ fn machine() -> String {
     format!("{cpu}, {cores} cores, Linux {}", kernel.trim())
 }
 
+/// How many times the usual number of runs a policy's cost is measured with.
+const POLICY_RUNS: usize = 10;
+
 pub fn run_bench(args: &[String]) -> Result<(), String> {
     let mut o = Opts {
         runs: 51,
@@ -557,8 +560,9 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             }
             let stem = p.file_stem().unwrap().to_string_lossy();
             for (build, bench) in &builds {
-                // Three times the runs, alternating with the baseline: the difference is small.
-                let (base, s) = bench.monitor_pair(&nic, &env, 3 * n)?;
+                // Ten times the runs, alternating with the baseline: the difference is small
+                // next to the spread between runs (each run is only a millisecond or two).
+                let (base, s) = bench.monitor_pair(&nic, &env, POLICY_RUNS * n)?;
                 let label = if g.is_some() {
                     format!("{stem}, {build} build")
                 } else {
@@ -740,7 +744,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     writeln!(full, "### Ratios\n\n{summary}").unwrap();
     writeln!(full, "### Wall time and memory\n\n{report}").unwrap();
     if !policy_rows.is_empty() {
-        writeln!(full, "### Cost of a policy (monitor, present, nic given; medians of 3x the runs, alternating with the baseline)\n\n| policy | without ms | with ms | added ms |\n| --- | ---: | ---: | ---: |\n{policy_rows}").unwrap();
+        writeln!(full, "### Cost of a policy (monitor, present, nic given; medians of {POLICY_RUNS}x the runs, alternating with the baseline)\n\n| policy | without ms | with ms | added ms |\n| --- | ---: | ---: | ---: |\n{policy_rows}").unwrap();
     }
     writeln!(full, "### Processes and system calls per monitor (strace -f)\n\n| agent | operation | processes | system calls |\n| --- | --- | ---: | ---: |\n{counts}").unwrap();
     writeln!(
