@@ -518,7 +518,10 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         bin: minimal.clone(),
         launcher: b.launcher.clone(),
     });
-    for (build, other) in [("glibc build (dynamic)", &g), ("static runtime-only build", &m)] {
+    for (build, other) in [
+        ("glibc build (dynamic)", &g),
+        ("static runtime-only build", &m),
+    ] {
         let Some(other) = other else { continue };
         for (op, env) in [("nic given", &nic[..]), ("nic detected", &auto[..])] {
             let s = other.measure(Agent::Ifaddr, "monitor", env, 0, n)?;
@@ -672,21 +675,16 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         kib(default)
     )
     .unwrap();
-    if let Some(minimal) = &minimal {
-        writeln!(
-            sizes,
-            "| runtime-only build, static (musl; `cargo xtask dist --runtime-only`) | {} |",
-            kib(stripped_size(minimal)?)
-        )
-        .unwrap();
-    }
-    if let Some(glibc) = &glibc {
-        writeln!(
-            sizes,
-            "| default build, glibc (dynamic) | {} |",
-            kib(stripped_size(glibc)?)
-        )
-        .unwrap();
+    for (path, label) in [
+        (
+            &minimal,
+            "runtime-only build, static (musl; `cargo xtask dist --runtime-only`)",
+        ),
+        (&glibc, "default build, glibc (dynamic)"),
+    ] {
+        if let Some(path) = path {
+            writeln!(sizes, "| {label} | {} |", kib(stripped_size(path)?)).unwrap();
+        }
     }
     if !o.quick {
         let rt_dir = root().join("target/bench-runtime");
