@@ -77,7 +77,7 @@ mod heap {
         }
     }
 
-    struct Heap {
+    pub(super) struct Heap {
         small: Talck<spin::Mutex<()>, Grow>,
     }
 
@@ -148,7 +148,84 @@ mod heap {
     }
 
     #[global_allocator]
-    static HEAP: Heap = Heap {
+    pub(super) static HEAP: Heap = Heap {
         small: Talc::new(Grow { next: FIRST }).lock(),
     };
+}
+
+/// The allocator under the test harness too (this file's tests run with it as the global
+/// allocator), and directly for the cases where a block changes sides.
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use std::alloc::{GlobalAlloc, Layout};
+
+    fn pattern(p: *mut u8, len: usize, seed: u8) {
+        for i in 0..len {
+            // SAFETY: `p` points to at least `len` writable bytes (callers allocate them).
+            unsafe { p.add(i).write(seed.wrapping_add(i as u8)) };
+        }
+    }
+
+    fn holds(p: *const u8, len: usize, seed: u8) -> bool {
+        // SAFETY: `p` points to at least `len` initialized bytes (written by `pattern`).
+        (0..len).all(|i| unsafe { p.add(i).read() } == seed.wrapping_add(i as u8))
+    }
+
+    #[test]
+    fn realloc_keeps_contents_across_small_and_large() {
+        let heap = &super::heap::HEAP;
+        let small = Layout::from_size_align(1000, 8).unwrap();
+        // SAFETY: a valid non-zero layout; every block is freed with the layout it has.
+        unsafe {
+            let p = heap.alloc(small);
+            assert!(!p.is_null());
+            pattern(p, 1000, 7);
+            let big = 200 << 10;
+            let q = heap.realloc(p, small, big);
+            assert!(!q.is_null());
+            assert!(holds(q, 1000, 7), "small → large lost the contents");
+            pattern(q, big, 9);
+            let bigger = 1 << 20;
+            let r = heap.realloc(q, Layout::from_size_align(big, 8).unwrap(), bigger);
+            assert!(!r.is_null());
+            assert!(holds(r, big, 9), "large → larger lost the contents");
+            let s = heap.realloc(r, Layout::from_size_align(bigger, 8).unwrap(), 500);
+            assert!(!s.is_null());
+            assert!(holds(s, 500, 9), "large → small lost the contents");
+            heap.dealloc(s, Layout::from_size_align(500, 8).unwrap());
+        }
+    }
+
+    #[test]
+    fn large_zeroed_blocks_are_zero_and_aligned() {
+        let heap = &super::heap::HEAP;
+        for (size, align) in [(64 << 10, 8), (300 << 10, 4096), (100 << 10, 16384)] {
+            let l = Layout::from_size_align(size, align).unwrap();
+            // SAFETY: a valid non-zero layout, freed with the same layout.
+            unsafe {
+                let p = heap.alloc_zeroed(l);
+                assert!(!p.is_null());
+                assert_eq!(p as usize % align, 0, "{size} bytes aligned to {align}");
+                assert!((0..size).all(|i| p.add(i).read() == 0));
+                pattern(p, size, 3);
+                heap.dealloc(p, l);
+                // Freed and allocated again: zero again, whichever side it came from.
+                let q = heap.alloc_zeroed(l);
+                assert!((0..size).all(|i| q.add(i).read() == 0));
+                heap.dealloc(q, l);
+            }
+        }
+    }
+
+    #[test]
+    fn the_heap_grows_past_its_first_region() {
+        // Far more than the first 256 KiB region in blocks below the large-block size, all
+        // alive at once, each keeping what was written to it.
+        let blocks: Vec<Vec<u8>> = (0..400u32)
+            .map(|i| vec![i as u8; 4096 + (i as usize % 7) * 1000])
+            .collect();
+        for (i, b) in blocks.iter().enumerate() {
+            assert!(b.iter().all(|&x| x == i as u8));
+        }
+    }
 }
