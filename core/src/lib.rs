@@ -14,7 +14,7 @@
 //! buffer and every parser is total (no input panics, loops or reads out of bounds).
 //! Multi-byte fields of kernel structures are in the host's native byte order, as the kernel
 //! expects them; all encoders build and are tested on every host.
-#![no_std]
+#![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_debug_implementations)]
 
@@ -43,7 +43,3 @@ pub enum ParseError {
     /// A field holds a value the parser does not accept.
     BadValue,
 }
-
-// Unit tests only: the library itself never links `std` or `alloc`.
-#[cfg(test)]
-extern crate std;

@@ -6,7 +6,9 @@
 //! 3. the example policies: built for wasm32 and unit-tested natively;
 //! 4. unit and integration tests (`cargo test --workspace`): the agent on a real kernel in
 //!    network namespaces, ocf-tester, hostile input, faults, concurrency, policies;
-//! 5. FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
+//! 5. `core` built for a target without `std` or `alloc` (`x86_64-unknown-none`), which
+//!    fails if it, or a dependency of it, pulls either in;
+//!    FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
 //!    own headers, amd64 and aarch64), `cargo check` of the agent for both, and linked
 //!    FreeBSD 14 binaries for both (`cargo xtask dist`);
 //!    Then the static Linux (musl) binary links (`cargo xtask dist --ci`);
@@ -23,6 +25,31 @@ use std::process::Command;
 use std::time::Instant;
 
 const FREEBSD: [&str; 2] = ["x86_64-unknown-freebsd", "aarch64-unknown-freebsd"];
+
+/// Build `ifaddr-core` where only `core` exists: with rustup's `x86_64-unknown-none` when
+/// installed, else with Debian's toolchain building `core` from source.
+fn core_no_std() -> Result<(), String> {
+    const TARGET: &str = "x86_64-unknown-none";
+    let build = [
+        "build",
+        "-p",
+        "ifaddr-core",
+        "--target",
+        TARGET,
+        "--target-dir",
+    ];
+    let dir = root().join("target/no-std");
+    if crate::util::rustup_has_target(TARGET) {
+        return run(cargo().args(build).arg(&dir));
+    }
+    run(Command::new(crate::dist::DEBIAN_CARGO)
+        .current_dir(root())
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTC", crate::dist::DEBIAN_RUSTC)
+        .args(build)
+        .arg(&dir)
+        .arg("-Zbuild-std=core"))
+}
 
 fn args(a: &[&str]) -> Vec<String> {
     a.iter().map(|s| s.to_string()).collect()
@@ -60,6 +87,10 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
         run(cargo().args(["test", "--workspace"]))
     })?;
     if !quick {
+        step(
+            "core without std or alloc (x86_64-unknown-none)",
+            &mut || core_no_std(),
+        )?;
         step("FreeBSD header check", &mut || {
             crate::freebsd::run_check(&[])
         })?;

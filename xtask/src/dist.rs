@@ -28,8 +28,8 @@ pub const TARGETS: [&str; 5] = [
 ];
 
 /// Debian's toolchain, which can build the standard library for any target.
-const DEBIAN_CARGO: &str = "/usr/bin/cargo";
-const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
+pub const DEBIAN_CARGO: &str = "/usr/bin/cargo";
+pub const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
 
 pub fn run_dist(args: &[String]) -> Result<(), String> {
     let mut targets = Vec::new();

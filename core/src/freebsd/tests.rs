@@ -256,7 +256,7 @@ fn route_reply_rejects_bad_headers() {
 
 #[test]
 fn iflist_messages() {
-    let msgs: std::vec::Vec<_> = Iflist::new(&v::IFLIST).collect::<Result<_, _>>().unwrap();
+    let msgs: Vec<_> = Iflist::new(&v::IFLIST).collect::<Result<_, _>>().unwrap();
     assert_eq!(msgs.len(), 5);
     let IfMsg::Link(em0) = msgs[0] else {
         panic!("{:?}", msgs[0])
@@ -396,17 +396,17 @@ fn iflist_stops_at_malformed_messages() {
     // Second message claims to run past the end.
     let second = 224;
     b[second..second + 2].copy_from_slice(&60_000u16.to_ne_bytes());
-    let r: std::vec::Vec<_> = Iflist::new(&b).collect();
+    let r: Vec<_> = Iflist::new(&b).collect();
     assert_eq!(r.len(), 2);
     assert_eq!(r[1], Err(ParseError::Truncated));
     // A zero length cannot loop.
     b[second..second + 2].copy_from_slice(&0u16.to_ne_bytes());
-    let r: std::vec::Vec<_> = Iflist::new(&b).collect();
+    let r: Vec<_> = Iflist::new(&b).collect();
     assert_eq!(r[1], Err(ParseError::BadLength));
     // An IFINFO too short for its header.
     let mut b = v::IFLIST;
     b[0..2].copy_from_slice(&100u16.to_ne_bytes());
-    let r: std::vec::Vec<_> = Iflist::new(&b).collect();
+    let r: Vec<_> = Iflist::new(&b).collect();
     assert_eq!(r, [Err(ParseError::BadLength)]);
     // Messages of another version are skipped, not parsed.
     let mut b = v::IFLIST;
@@ -445,7 +445,7 @@ fn bpf_matches_c() {
     assert_eq!(u64::from(bpf::BIOCSETF), v::BIOCSETF);
     assert_eq!(u64::from(bpf::BIOCIMMEDIATE), v::BIOCIMMEDIATE);
     assert_eq!(bpf::ARP_FILTER.concat(), v::BPF_ARP_FILTER);
-    let pkts: std::vec::Vec<&[u8]> = bpf::Records::new(&v::BPF_READ).collect();
+    let pkts: Vec<&[u8]> = bpf::Records::new(&v::BPF_READ).collect();
     assert_eq!(pkts.len(), 2);
     for (p, last) in pkts.iter().zip([200u8, 201]) {
         let a = crate::frame::ArpPacket::parse(p).unwrap();
@@ -461,7 +461,7 @@ fn bpf_records_with_short_headers_and_garbage() {
     use super::bpf::Records;
     // The kernel's usual bh_hdrlen for Ethernet is 26 (SIZEOF_BPF_HDR, so that the IP header
     // lands aligned): the packet starts there, the next record at the next multiple of 8.
-    let mut b = std::vec![0u8; 26 + 5 + 1 + 26 + 3];
+    let mut b = vec![0u8; 26 + 5 + 1 + 26 + 3];
     b[16..20].copy_from_slice(&5u32.to_ne_bytes());
     b[24..26].copy_from_slice(&26u16.to_ne_bytes());
     b[26..31].copy_from_slice(b"hello");
@@ -469,7 +469,7 @@ fn bpf_records_with_short_headers_and_garbage() {
     b[second + 16..second + 20].copy_from_slice(&3u32.to_ne_bytes());
     b[second + 24..second + 26].copy_from_slice(&26u16.to_ne_bytes());
     b[second + 26..second + 29].copy_from_slice(b"abc");
-    let got: std::vec::Vec<&[u8]> = Records::new(&b).collect();
+    let got: Vec<&[u8]> = Records::new(&b).collect();
     assert_eq!(got, [&b"hello"[..], &b"abc"[..]]);
     // Every truncation and byte change: no panic, bounded.
     let src = v::BPF_READ;
