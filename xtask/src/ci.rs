@@ -11,7 +11,8 @@
 //!    FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
 //!    own headers, amd64 and aarch64), `cargo check` of the agent for both, and linked
 //!    FreeBSD 14 binaries for both (`cargo xtask dist`);
-//!    Then the static Linux (musl) binary links (`cargo xtask dist --ci`);
+//!    Then the static Linux (musl) binary links (`cargo xtask dist --ci`), through xtask's
+//!    link order (`linkorder.rs`; the step fails if the placed sections are missing);
 //! 6. every fuzz target for a short fixed time;
 //! 7. the three-node Pacemaker cluster, IPv4 and IPv6, ifaddr and IPaddr2 (`cargo xtask e2e`);
 //! 8. the benchmark harness, once, to prove it works (`cargo xtask bench --quick`).
@@ -25,6 +26,40 @@ use std::process::Command;
 use std::time::Instant;
 
 const FREEBSD: [&str; 2] = ["x86_64-unknown-freebsd", "aarch64-unknown-freebsd"];
+
+/// The static binary, linked in the link order's layout, still runs: meta-data, and a bad
+/// parameter refused with OCF_ERR_CONFIGURED.
+fn static_binary_runs() -> Result<(), String> {
+    let bin = root()
+        .join("target/musl")
+        .join(crate::dist::MUSL)
+        .join("release/ifaddr");
+    let out = Command::new(&bin)
+        .arg("meta-data")
+        .output()
+        .map_err(|e| format!("{}: {e}", bin.display()))?;
+    let xml = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() || !xml.contains("<resource-agent name=\"vip\"") {
+        return Err(format!(
+            "static binary: meta-data gave {} and {xml:?}",
+            out.status
+        ));
+    }
+    let st = Command::new(&bin)
+        .arg("validate-all")
+        .env("OCF_ROOT", "/usr/lib/ocf")
+        .env("OCF_RESKEY_ip", "300.1.1.1")
+        .env("HA_LOGFACILITY", "none")
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(|e| e.to_string())?;
+    if st.code() != Some(6) {
+        return Err(format!(
+            "static binary: validate-all of ip=300.1.1.1 gave {st}, not 6"
+        ));
+    }
+    Ok(())
+}
 
 /// Build `ifaddr-core` where only `core` exists: with rustup's `x86_64-unknown-none` when
 /// installed, else with Debian's toolchain building `core` from source.
@@ -110,7 +145,8 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
             ]))
         })?;
         step("static Linux binary (dist --ci)", &mut || {
-            crate::dist::run_dist(&args(&["--ci", "--target", crate::dist::MUSL]))
+            crate::dist::run_dist(&args(&["--ci", "--target", crate::dist::MUSL]))?;
+            static_binary_runs()
         })?;
         step("fuzz smoke run", &mut || crate::fuzz::run(&args(&["--ci"])))?;
         step("cluster end-to-end", &mut || {

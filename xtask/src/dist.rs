@@ -7,7 +7,8 @@
 //! and the build `cargo xtask bench` measures (no dynamic loader, no glibc start-up: its peak
 //! RSS is about 40% of the glibc build's). The musl build uses rustup's target when it is
 //! installed, and otherwise Debian's toolchain with `-Zbuild-std`, `musl-gcc` (musl-tools)
-//! and LLVM's libunwind (libunwind-14-dev). The host target is a
+//! and LLVM's libunwind (libunwind-14-dev); either way it links through xtask, which puts what
+//! an agent run touches first (`linkorder.rs`). The host target is a
 //! plain `cargo build`; others are linked by zig through `cargo-zigbuild` (both from PyPI,
 //! pinned in `freebsd.rs`), with the standard library from rustup when rustup has the target,
 //! and otherwise built from source by Debian's toolchain (`rustc-web`, `cargo-web`,
@@ -143,7 +144,7 @@ pub fn build_musl(extra: &[&str]) -> Result<PathBuf, String> {
     let root = root();
     let flags_var = "CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS";
     if rustup_has_target(MUSL) {
-        run(cargo()
+        run(ordered_link(&mut cargo(), "cc")?
             .env(flags_var, MUSL_RUSTFLAGS)
             .args(["build", "--release", "-p", "ifaddr", "--target", MUSL])
             .args(["--target-dir", "target/musl"])
@@ -156,11 +157,11 @@ pub fn build_musl(extra: &[&str]) -> Result<PathBuf, String> {
             ));
         }
         crate::deps::apt(&["musl-tools", "libunwind-14-dev"])?;
-        run(Command::new(DEBIAN_CARGO)
-            .current_dir(&root)
+        let mut debian = Command::new(DEBIAN_CARGO);
+        debian.current_dir(&root);
+        run(ordered_link(&mut debian, "musl-gcc")?
             .env("RUSTC_BOOTSTRAP", "1")
             .env("RUSTC", DEBIAN_RUSTC)
-            .env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER", "musl-gcc")
             // Debian's musl has its own crt files; std's unwinder links LLVM's libunwind.
             .env(
                 flags_var,
@@ -179,7 +180,21 @@ pub fn build_musl(extra: &[&str]) -> Result<PathBuf, String> {
             ])
             .args(extra))?;
     }
-    Ok(root.join("target/musl").join(MUSL).join("release/ifaddr"))
+    let bin = root.join("target/musl").join(MUSL).join("release/ifaddr");
+    crate::linkorder::check(&bin)?;
+    Ok(bin)
+}
+
+/// Link through xtask (`linkorder.rs`), which places what an agent run touches first and
+/// then runs `real`, the linker the build would otherwise use.
+fn ordered_link<'a>(c: &'a mut Command, real: &str) -> Result<&'a mut Command, String> {
+    let me = std::env::current_exe().map_err(|e| format!("xtask's own path: {e}"))?;
+    Ok(c.env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER", me)
+        .env(crate::linkorder::REAL_LINKER_ENV, real)
+        .env(
+            crate::linkorder::ORDER_ENV,
+            root().join(crate::linkorder::ORDER_FILE),
+        ))
 }
 
 /// Build the release binary for `target`; returns its path.

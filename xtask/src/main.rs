@@ -2,7 +2,7 @@
 //!
 //! Each command lives in its own module; `main` only dispatches.
 
-mod bench;
+pub(crate) mod bench;
 mod ci;
 mod demo;
 mod deps;
@@ -12,6 +12,7 @@ mod freebsd;
 mod fuzz;
 mod install;
 mod lab;
+mod linkorder;
 mod policies;
 mod util;
 
@@ -31,10 +32,15 @@ commands:
                   --runtime-only: without the policy compiler, for minimal images
   freebsd-check [--bless]    FreeBSD structs, ioctl numbers and bytes vs FreeBSD's headers
   install [--ocf-root DIR]   install the agent as $OCF_ROOT/resource.d/ifaddr/vip
+  link-order      trace the static build's actions, rewrite xtask/link-order.txt (root)
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Started by rustc as the static build's linker (see linkorder.rs).
+    if std::env::var_os(linkorder::REAL_LINKER_ENV).is_some() {
+        return linkorder::link(&args);
+    }
     let (cmd, rest) = match args.split_first() {
         Some((c, r)) => (c.as_str(), r),
         None => {
@@ -52,6 +58,7 @@ fn main() -> ExitCode {
         "e2e" => e2e::run(rest),
         "fuzz" => fuzz::run(rest),
         "policies" => policies::run(rest),
+        "link-order" => linkorder::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

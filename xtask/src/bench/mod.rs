@@ -196,7 +196,7 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-fn sh(cmd: &str) -> Result<String, String> {
+pub(crate) fn sh(cmd: &str) -> Result<String, String> {
     let out = Command::new("sh")
         .arg("-c")
         .arg(cmd)
@@ -804,4 +804,76 @@ fn core_text_bytes(target_dir: &Path) -> Result<u64, String> {
         .lines()
         .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
         .sum())
+}
+
+/// For `cargo xtask link-order`: the addresses of the code blocks `bin` executes, in order
+/// of first execution, over the actions Pacemaker runs (Valgrind's lackey tool, in the
+/// benchmark's namespace): monitor absent and present, nic given and detected, start, stop,
+/// validate-all, meta-data, and monitor with each example policy (the second run of each,
+/// which loads the artifact the first compiled or finds it cached).
+pub fn trace_blocks(bin: &Path) -> Result<Vec<u64>, String> {
+    let b = Bench {
+        bin: bin.to_owned(),
+        launcher: PathBuf::new(),
+    };
+    let _lab = Lab::new()?;
+    let nic = [("ip", "192.0.2.200"), ("nic", "v1"), ("cidr_netmask", "24")];
+    let auto = [("ip", "192.0.2.200")];
+    let log = std::env::temp_dir().join("ifaddr-link-order.lackey");
+    let mut seen = std::collections::HashSet::new();
+    let mut blocks = Vec::new();
+    let mut trace = |action: &str, env: &[(&str, &str)], want: i32| -> Result<(), String> {
+        let inner = b.command(Agent::Ifaddr, action, env);
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", NS, "valgrind", "--tool=lackey"])
+            .arg("--trace-superblocks=yes")
+            .arg(format!("--log-file={}", log.display()))
+            .arg(inner.get_program())
+            .args(inner.get_args());
+        copy_env(&inner, &mut c);
+        let st = c.status().map_err(|e| format!("valgrind: {e}"))?;
+        if st.code() != Some(want) {
+            return Err(format!(
+                "{action} under valgrind exited {st}, expected {want}"
+            ));
+        }
+        let text = std::fs::read_to_string(&log).map_err(|e| e.to_string())?;
+        for l in text.lines() {
+            if let Some(a) = l.strip_prefix("SB ") {
+                if let Ok(a) = u64::from_str_radix(a.trim(), 16) {
+                    if seen.insert(a) {
+                        blocks.push(a);
+                    }
+                }
+            }
+        }
+        Ok(())
+    };
+    trace("meta-data", &[], 0)?;
+    trace("validate-all", &nic, 0)?;
+    trace("monitor", &nic, 7)?;
+    trace("monitor", &auto, 7)?;
+    trace("start", &nic, 0)?;
+    trace("monitor", &nic, 0)?;
+    trace("monitor", &auto, 0)?;
+    let dir = std::env::temp_dir().join("ifaddr-link-order-policies");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    for p in crate::util::built_policies() {
+        let dest = dir.join(p.file_name().unwrap());
+        std::fs::copy(&p, &dest).map_err(|e| e.to_string())?;
+        sh(&format!("chmod 0644 {}", dest.display()))?;
+        let pol = dest.to_string_lossy().into_owned();
+        let mut env = nic.to_vec();
+        env.push(("policy", &pol));
+        if pol.contains("error") {
+            env.push(("policy_args", "rate=1000"));
+        }
+        // The runtime-only build cannot compile: the default build traced first cached it.
+        let _ = b.command(Agent::Ifaddr, "monitor", &env).status();
+        trace("monitor", &env, 0)?;
+    }
+    trace("stop", &nic, 0)?;
+    let _ = std::fs::remove_file(&log);
+    Ok(blocks)
 }
