@@ -505,6 +505,7 @@ pub fn write_manpage<W: uWrite + ?Sized>(w: &mut W) -> Result<(), W::Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::String;
 
     struct S(String);
     impl uWrite for S {

@@ -9,6 +9,7 @@ use super::*;
 use crate::addr::Family;
 use crate::ParseError;
 use core::net::IpAddr;
+use std::vec::Vec;
 
 fn name(s: &str) -> IfName {
     IfName::parse(s).unwrap()

@@ -2,6 +2,7 @@
 //! kernel (see `vectors/README.md`).
 
 use super::*;
+use std::vec::Vec;
 
 const SEQ: u32 = 0x6b06_fcc9;
 
