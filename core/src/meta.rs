@@ -191,7 +191,9 @@ pub const PARAMS: &[Param] = &[
             None,
             "WebAssembly health policy",
             "Absolute path of a WebAssembly module that decides what healthy means in monitor. \
-             It must be a regular file owned by root and not writable by group or others.",
+             It must be a regular file owned by root and not writable by group or others. The \
+             agent does not compile modules: run `ifaddrc compile PATH` as root once on each \
+             node (or at image build), or every action that needs the policy answers 5.",
         )
     },
     Param {
@@ -462,7 +464,8 @@ pub fn write_manpage<W: uWrite + ?Sized>(w: &mut W) -> Result<(), W::Error> {
         (
             5,
             "OCF_ERR_INSTALLED",
-            "A kernel facility is missing (an address family, carp).",
+            "A kernel facility is missing (an address family, carp), or the policy cannot be \
+             used (untrusted file, not compiled with ifaddrc).",
         ),
         (6, "OCF_ERR_CONFIGURED", "Invalid parameters."),
         (
@@ -497,7 +500,15 @@ pub fn write_manpage<W: uWrite + ?Sized>(w: &mut W) -> Result<(), W::Error> {
          .Ed\n.Pp\nThe same by hand:\n.Bd -literal -offset indent\n\
          env OCF_ROOT=/usr/local/lib/ocf OCF_RESKEY_ip=192.0.2.200 \\e\n\
          \x20   OCF_RESKEY_cidr_netmask=24 /usr/local/lib/ocf/resource.d/ifaddr/vip start\n\
-         .Ed\n.Sh SEE ALSO\n.Xr carp 4 ,\n.Xr jail 8 ,\n.Xr ifconfig 8 ,\n\
+         .Ed\n.Pp\nWith a health policy, compiled once on each node:\n.Bd -literal -offset indent\n\
+         ifaddrc compile /usr/local/lib/ifaddr/policies/strict.wasm\n\
+         crm configure primitive IP ocf:ifaddr:vip \\e\n\
+         \x20   params ip=192.0.2.200 policy=/usr/local/lib/ifaddr/policies/strict.wasm \\e\n\
+         \x20   op monitor interval=10s\n\
+         .Ed\n.Sh FILES\n.Bl -tag -width Ds\n\
+         .It Pa /var/cache/ifaddr\n\
+         Policy artifacts written by ifaddrc compile, root-only (IFADDR_CACHE_DIR overrides it).\n\
+         .El\n.Sh SEE ALSO\n.Xr carp 4 ,\n.Xr jail 8 ,\n.Xr ifconfig 8 ,\n\
          .Xr crm 8 ,\n.Xr pacemaker 8\n",
     )
 }

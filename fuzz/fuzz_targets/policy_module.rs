@@ -1,6 +1,6 @@
-//! Arbitrary policy modules through the agent's loading path (`ifaddr::fuzzing::policy_module`:
-//! size check, compile with the agent's engine configuration, ABI check, one sandboxed run on
-//! a fixed observation). Every module is refused or runs within its limits: the outcome is a
+//! Arbitrary policy modules through the compiler and the agent's sandbox
+//! (`ifaddrc::fuzzing::policy_module`: size check, compile with the agent's engine
+//! configuration, ABI check, one sandboxed run on a fixed observation). Every module is refused or runs within its limits: the outcome is a
 //! well-formed verdict or one of the documented failures, never a panic or an engine error,
 //! and the run (instantiation plus calls) ends within the wall-clock limit plus slack.
 //!
@@ -12,7 +12,8 @@
 #![no_main]
 
 use arbitrary::Unstructured;
-use ifaddr::fuzzing::{policy_module, Failure, FUZZ_LIMITS, MODULE_MAX};
+use ifaddr::fuzzing::{Failure, MODULE_MAX};
+use ifaddrc::fuzzing::{policy_module, FUZZ_LIMITS};
 use ifaddr_core::policy::{
     ABI_MAJOR, EXPORT_ABI, EXPORT_BUFFER, EXPORT_EVALUATE, EXPORT_MEMORY, MESSAGE_MAX, OUTPUT_MAX,
     STATE_MAX, VERDICT_SIZE,

@@ -1,18 +1,19 @@
 //! `ifaddr`: the `ocf:ifaddr:vip` resource agent.
 //!
 //! `ifaddr ACTION` with the OCF environment performs one OCF action and exits with its OCF
-//! code; `ifaddr policy ...` manages WebAssembly health policies. The agent never executes
-//! another program.
+//! code. The agent never executes another program.
 //!
-//! The agent is a library so that the fuzz targets (`fuzz/`) can reach the policy loading path
-//! and the state-file decoder; the binary (`src/main.rs`) only calls [`main`]. Nothing here is
-//! a stable API.
+//! The agent is a library so that the policy compiler (`ifaddrc`, host/compiler) shares its
+//! engine configuration, trust rules and sandbox, and so that the fuzz targets (`fuzz/`) reach
+//! the policy loading path and the state-file decoder; the binary (`src/main.rs`) only calls
+//! [`main`]. Nothing here is a stable API.
 
 mod agent;
 #[doc(hidden)]
 pub mod fuzzing;
 mod log;
-mod policy;
+#[doc(hidden)]
+pub mod policy;
 mod sys;
 
 use agent::{fail, Agent, Fail};
@@ -52,13 +53,12 @@ impl Source for Env {
 }
 
 const USAGE: &str = "usage: vip {start|stop|monitor|validate-all|meta-data|usage|reload-agent}
-       ifaddr policy {check|compile} FILE.wasm
 
 ocf:ifaddr:vip manages one floating IPv4/IPv6 address; parameters come from OCF_RESKEY_*.
 ";
 
 /// Print `ocf-exit-reason:` for Pacemaker (stderr, one line).
-pub fn exit_reason(reason: &str) {
+pub(crate) fn exit_reason(reason: &str) {
     let line: String = reason
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -106,9 +106,6 @@ pub fn main() -> ExitCode {
         eprint!("{USAGE}");
         return ExitCode::from(Exit::ErrArgs.code());
     };
-    if action == "policy" {
-        return policy::cli(&args[2..]);
-    }
     let env = Env::capture();
     let api = ApiVersion::parse(
         env.text("OCF_RA_VERSION_MAJOR"),

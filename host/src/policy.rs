@@ -5,32 +5,32 @@
 //! `ifaddr_core::policy`; this module adds the file and cache checks, the per-instance state
 //! file, the limits and the mapping of every outcome to an OCF exit code:
 //!
-//! * the module cannot be used on this node (missing, symlink, unsafe owner or mode, not
-//!   WebAssembly, wrong ABI, no artifact in a runtime-only build, no policy support compiled
-//!   in): `OCF_ERR_INSTALLED` (5);
+//! * the module cannot be used on this node (missing, symlink, unsafe owner or mode, wrong
+//!   ABI, no precompiled artifact or a stale one, no policy support built in):
+//!   `OCF_ERR_INSTALLED` (5);
 //! * the module misbehaved on this run (trap, fuel or time limit, memory limit, stack
 //!   overflow, garbage verdict): `OCF_ERR_GENERIC` (1), and the state blob is left as it was;
 //! * otherwise the verdict: 0, 1, 7, or 190 when the caller announced OCF 1.1 (else 0 with a
 //!   warning).
 //!
-//! Builds: feature `policy` (default) compiles with Cranelift on first use and caches the
-//! artifact; `policy-runtime` only loads artifacts from the cache; neither answers 5.
-// Without an engine most of this module is unused; it still builds, so it stays tested.
-#![cfg_attr(not(feature = "policy-runtime"), allow(dead_code))]
+//! The agent never compiles a module: it loads the artifact that the policy compiler
+//! (`ifaddrc compile`, host/compiler) stored in the root-only cache, and answers 5 with that
+//! command when the artifact is missing or was made for another engine. Without the `policy`
+//! feature, a configured policy answers 5.
+//!
+//! Public (hidden from the documentation, not a stable API) for `ifaddrc` and the fuzz
+//! targets, which share the engine configuration, the trust rules and the sandboxed run.
 
-// `pub(crate)` for the fuzz entry points (`crate::fuzzing`).
-#[cfg(feature = "policy-runtime")]
-pub(crate) mod engine;
-pub(crate) mod state;
-pub(crate) mod trust;
+#[cfg(feature = "policy")]
+pub mod engine;
+pub mod state;
+pub mod trust;
 
 use crate::sys::{Addr, Link};
 use ifaddr_core::ocf::{ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params};
 use ifaddr_core::policy::{flag, reason, Decision, Observation, Verdict};
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 use std::time::Duration;
 
 /// What a monitor reports after consulting the policy.
@@ -73,15 +73,13 @@ pub const MODULE_MAX: u64 = 1 << 20;
 pub enum Failure {
     /// The module file was refused (missing, symlink, owner, mode, size).
     File(trust::Refused),
-    /// Not a valid WebAssembly module (found while compiling).
-    #[cfg_attr(not(feature = "policy"), allow(dead_code))]
+    /// Not a valid WebAssembly module (found by the compiler).
     Invalid(String),
     /// Valid, but not a policy of this ABI.
     Abi(String),
-    /// Runtime-only build: no usable precompiled artifact.
+    /// No usable precompiled artifact (missing, stale, untrusted or unloadable).
     Artifact(String),
     /// Built without policy support.
-    #[cfg_attr(feature = "policy-runtime", allow(dead_code))]
     NotBuilt,
     /// wasmtime itself failed.
     Engine(String),
@@ -126,12 +124,12 @@ impl Failure {
     }
 }
 
-pub(crate) fn sha256(b: &[u8]) -> [u8; 32] {
+pub fn sha256(b: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(b).into()
 }
 
-pub(crate) fn hex(b: &[u8]) -> String {
+pub fn hex(b: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(2 * b.len());
     for &c in b {
@@ -142,7 +140,7 @@ pub(crate) fn hex(b: &[u8]) -> String {
 }
 
 /// An I/O error as text without the "(os error N)" suffix.
-pub(crate) fn io_text(e: &std::io::Error) -> String {
+pub fn io_text(e: &std::io::Error) -> String {
     let s = e.to_string();
     s.split(" (os error").next().unwrap_or(&s).to_owned()
 }
@@ -165,18 +163,16 @@ fn boot_ms() -> u64 {
     (ts.tv_sec as u64).saturating_mul(1000) + (ts.tv_nsec as u64) / 1_000_000
 }
 
-fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0)
 }
 
-/// Build the observation for one monitor.
-#[allow(clippy::too_many_arguments)]
-/// A healthy interface `eth0` holding 192.0.2.1/24: what `ifaddr policy check` shows a module
-/// and what the fuzz targets run every module on.
-pub(crate) fn sample_observation(now_ms: u64) -> Observation {
+/// A healthy interface `eth0` holding 192.0.2.1/24: what `ifaddrc check` shows a module and
+/// what the fuzz targets run every module on.
+pub fn sample_observation(now_ms: u64) -> Observation {
     let mut o = Observation::new();
     o.now_ms = now_ms;
     o.flags = flag::ADDR_PRESENT
@@ -197,6 +193,7 @@ pub(crate) fn sample_observation(now_ms: u64) -> Observation {
     o
 }
 
+/// Build the observation for one monitor.
 fn observe(
     p: &Params,
     ctx: &OpContext,
@@ -273,8 +270,8 @@ impl Dirs {
     }
 }
 
-/// Load the module at `path` (cache or compile) and check its ABI.
-#[cfg(feature = "policy-runtime")]
+/// Load the module at `path` from its precompiled artifact and check its ABI.
+#[cfg(feature = "policy")]
 fn prepare(path: &Path, cache: &Path) -> Result<(wasmtime::Engine, wasmtime::Module), Failure> {
     let t0 = std::time::Instant::now();
     let wasm = trust::read(path, MODULE_MAX, false).map_err(Failure::File)?;
@@ -283,21 +280,14 @@ fn prepare(path: &Path, cache: &Path) -> Result<(wasmtime::Engine, wasmtime::Mod
         "policy timing: read+digest {} us",
         t0.elapsed().as_micros()
     ));
-    let (engine, module, source) = engine::load(&wasm, &digest, cache, false)?;
-    match source {
-        engine::Source::Cache(a) => {
-            crate::log::debug(&format!("policy loaded from {}", a.display()))
-        }
-        engine::Source::Compiled { stored } => crate::log::info(&format!(
-            "policy {} compiled{}",
-            path.display(),
-            stored
-                .map(|a| format!(", artifact stored as {}", a.display()))
-                .unwrap_or_default()
-        )),
-    }
+    let (engine, module) = engine::load(path, &digest, cache)?;
     engine::check_abi(&module)?;
     Ok((engine, module))
+}
+
+#[cfg(not(feature = "policy"))]
+fn prepare(_path: &Path, _cache: &Path) -> Result<std::convert::Infallible, Failure> {
+    Err(Failure::NotBuilt)
 }
 
 /// Run the policy at `path` on `obs`. With `then_exit`, the process exits soon after and the
@@ -309,7 +299,7 @@ fn run(
     limits: &Limits,
     then_exit: bool,
 ) -> Result<Verdict, Failure> {
-    #[cfg(feature = "policy-runtime")]
+    #[cfg(feature = "policy")]
     {
         let (engine, module) = prepare(path, cache)?;
         let t = std::time::Instant::now();
@@ -324,10 +314,10 @@ fn run(
         ));
         r
     }
-    #[cfg(not(feature = "policy-runtime"))]
+    #[cfg(not(feature = "policy"))]
     {
-        let _ = (path, cache, obs, limits, then_exit);
-        Err(Failure::NotBuilt)
+        let _ = (obs, limits, then_exit);
+        match prepare(path, cache)? {}
     }
 }
 
@@ -352,7 +342,7 @@ fn clean(b: &[u8]) -> String {
 }
 
 /// "policy NAME: DECISION (REASON): MESSAGE".
-fn verdict_text(name: &str, d: Decision, v: &Verdict) -> String {
+pub fn verdict_text(name: &str, d: Decision, v: &Verdict) -> String {
     let why = match reason::name(v.reason) {
         Some(n) => n.to_owned(),
         None => format!("reason {}", v.reason),
@@ -498,8 +488,8 @@ pub fn on_stop_in(dirs: &Dirs, _p: &Params, ctx: &OpContext) {
     state::clear(&state::path_in(&dirs.state, &ctx.instance));
 }
 
-/// validate-all: the file is trusted, loads (compiling and caching it in a full build) and
-/// has the policy ABI. The module is not run.
+/// validate-all: the file is trusted, its precompiled artifact loads and it has the policy
+/// ABI. The module is not run.
 pub fn validate(p: &Params) -> Result<(), (Exit, String)> {
     validate_in(&Dirs::from_env(), p)
 }
@@ -508,223 +498,16 @@ pub fn validate_in(dirs: &Dirs, p: &Params) -> Result<(), (Exit, String)> {
     let Some(path) = p.policy.as_ref().map(|s| s.as_str()) else {
         return Ok(());
     };
-    #[cfg(feature = "policy-runtime")]
-    let r = prepare(Path::new(path), &dirs.cache).map(|_| ());
-    #[cfg(not(feature = "policy-runtime"))]
-    let r: Result<(), Failure> = {
-        let _ = dirs;
-        Err(Failure::NotBuilt)
-    };
-    r.map_err(|f| (f.exit(), f.describe(path)))
+    prepare(Path::new(path), &dirs.cache)
+        .map(|_| ())
+        .map_err(|f| (f.exit(), f.describe(path)))
 }
 
-const CLI_USAGE: &str = "\
-usage: ifaddr policy check FILE.wasm [--args ARGS]
-       ifaddr policy compile FILE.wasm [--cache-dir DIR]
-
-check    validate a policy module, list its exports and run it once on a sample
-         observation (healthy interface, address present) with ARGS as policy_args
-compile  compile a policy module and store the artifact in the root-only cache
-         (default $IFADDR_CACHE_DIR or /var/cache/ifaddr), for runtime-only builds
-";
-
-/// `ifaddr policy {check|compile} FILE.wasm ...`.
-pub fn cli(args: &[OsString]) -> ExitCode {
-    let args: Vec<String> = args
-        .iter()
-        .map(|a| a.to_string_lossy().into_owned())
-        .collect();
-    let (cmd, rest) = match args.split_first() {
-        Some((c, r)) => (c.as_str(), r),
-        None => {
-            eprint!("{CLI_USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut file = None;
-    let mut opt_args = String::new();
-    let mut cache = None;
-    let mut it = rest.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--args" => opt_args = it.next().cloned().unwrap_or_default(),
-            "--cache-dir" => cache = it.next().cloned(),
-            s if file.is_none() && !s.starts_with("--") => file = Some(s.to_owned()),
-            s => {
-                eprintln!("ifaddr policy: unexpected argument {s}\n{CLI_USAGE}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let Some(file) = file else {
-        eprint!("{CLI_USAGE}");
-        return ExitCode::from(2);
-    };
-    let r = match cmd {
-        "check" => cli::check(Path::new(&file), &opt_args),
-        "compile" => cli::compile(Path::new(&file), cache.as_deref().map(Path::new)),
-        "-h" | "--help" | "help" => {
-            print!("{CLI_USAGE}");
-            return ExitCode::SUCCESS;
-        }
-        other => {
-            eprintln!("ifaddr policy: unknown command {other}\n{CLI_USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match r {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("ifaddr policy: {}", f.describe(&file));
-            ExitCode::from(f.exit().code())
-        }
-    }
-}
-
-#[cfg(feature = "policy-runtime")]
-mod cli {
-    use super::*;
-
-    pub fn check(path: &Path, args: &str) -> Result<(), Failure> {
-        // Report a refusal but go on: `check` is also for modules not yet installed.
-        let wasm = match trust::read(path, MODULE_MAX, false) {
-            Ok(w) => w,
-            Err(trust::Refused::NotRootOwned(_)) | Err(trust::Refused::Writable(_)) => {
-                let r = trust::read(path, MODULE_MAX, false).unwrap_err();
-                println!("warning: the agent would refuse this file: it {r}");
-                read_untrusted(path)?
-            }
-            Err(e) => return Err(Failure::File(e)),
-        };
-        let digest = sha256(&wasm);
-        let cache = Dirs::from_env().cache;
-        let art = engine::artifact_path(&cache, &digest);
-        let (engine, module) = load_for_check(&wasm, &digest, &cache)?;
-        println!("file:     {}", path.display());
-        println!("size:     {} bytes", wasm.len());
-        println!("sha256:   {}", hex(&digest));
-        let (exports, imports) = engine::describe(&module);
-        println!("exports:");
-        for e in &exports {
-            println!("  {:<24} {}", e.name, e.kind);
-        }
-        if imports.is_empty() {
-            println!("imports:  none");
-        } else {
-            println!("imports:");
-            for i in &imports {
-                println!("  {i}");
-            }
-        }
-        println!(
-            "artifact: {} ({})",
-            art.display(),
-            if art.exists() { "cached" } else { "not cached" }
-        );
-        engine::check_abi(&module)?;
-        let mut p_args: heapless::String<{ ifaddr_core::params::POLICY_ARGS_MAX }> =
-            heapless::String::new();
-        let _ = p_args.push_str(args);
-        let mut o = sample_observation(now_ms());
-        o.set_args(p_args.as_bytes());
-        let started = std::time::Instant::now();
-        let v = engine::run(&engine, &module, &o, &LIMITS)?;
-        let d = v.decision().unwrap_or(Decision::Failed);
-        println!("abi:      {}.{}", v.abi >> 16, v.abi & 0xffff);
-        println!(
-            "sample:   {} in {} us (healthy interface, address present, args {:?})",
-            verdict_text(
-                &path.file_name().unwrap_or_default().to_string_lossy(),
-                d,
-                &v
-            ),
-            started.elapsed().as_micros(),
-            args
-        );
-        println!("ok");
-        Ok(())
-    }
-
-    fn read_untrusted(path: &Path) -> Result<Vec<u8>, Failure> {
-        std::fs::read(path).map_err(|e| Failure::File(trust::Refused::Io(io_text(&e))))
-    }
-
-    #[cfg(feature = "policy")]
-    fn load_for_check(
-        wasm: &[u8],
-        _digest: &[u8; 32],
-        _cache: &Path,
-    ) -> Result<(wasmtime::Engine, wasmtime::Module), Failure> {
-        let engine = engine::engine()?;
-        // Compile in memory: `check` writes nothing.
-        let module = wasmtime::Module::new(&engine, wasm).map_err(|e| {
-            let s = format!("{e:#}");
-            Failure::Invalid(format!(
-                "is not a valid WebAssembly module: {}",
-                s.lines().next().unwrap_or("")
-            ))
-        })?;
-        Ok((engine, module))
-    }
-
-    #[cfg(not(feature = "policy"))]
-    fn load_for_check(
-        wasm: &[u8],
-        digest: &[u8; 32],
-        cache: &Path,
-    ) -> Result<(wasmtime::Engine, wasmtime::Module), Failure> {
-        engine::load(wasm, digest, cache, false).map(|(e, m, _)| (e, m))
-    }
-
-    #[cfg(feature = "policy")]
-    pub fn compile(path: &Path, cache: Option<&Path>) -> Result<(), Failure> {
-        let wasm = trust::read(path, MODULE_MAX, false).map_err(Failure::File)?;
-        let digest = sha256(&wasm);
-        let dir = cache
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| Dirs::from_env().cache);
-        let (_engine, module, source) = engine::load(&wasm, &digest, &dir, true)?;
-        engine::check_abi(&module)?;
-        match source {
-            engine::Source::Compiled { stored: Some(p) } => {
-                println!("{}", p.display());
-                Ok(())
-            }
-            _ => Err(Failure::Artifact(format!(
-                "the artifact could not be stored in {}",
-                dir.display()
-            ))),
-        }
-    }
-
-    #[cfg(not(feature = "policy"))]
-    pub fn compile(_path: &Path, _cache: Option<&Path>) -> Result<(), Failure> {
-        Err(Failure::Artifact(
-            "this is a runtime-only build without a compiler: run `ifaddr policy compile` \
-             from a full build (same ifaddr version and target)"
-                .into(),
-        ))
-    }
-}
-
-#[cfg(not(feature = "policy-runtime"))]
-mod cli {
-    use super::*;
-
-    pub fn check(_path: &Path, _args: &str) -> Result<(), Failure> {
-        Err(Failure::NotBuilt)
-    }
-
-    pub fn compile(_path: &Path, _cache: Option<&Path>) -> Result<(), Failure> {
-        Err(Failure::NotBuilt)
-    }
-}
-
-// The engine tests compile WebAssembly text, so they need the compiling build.
+// The engine tests run modules that `ifaddrc` compiles.
 #[cfg(all(test, feature = "policy"))]
 mod tests;
 
-#[cfg(all(test, not(feature = "policy-runtime")))]
+#[cfg(all(test, not(feature = "policy")))]
 mod tests_unbuilt {
     use super::*;
 

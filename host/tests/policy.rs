@@ -7,7 +7,8 @@
 //! send in `tx_errors` (the kernel's vxlan_xmit error path), so broadcast pings out of it
 //! raise the error counter at will.
 //!
-//! These need the default (compiling) build: `cargo test -p ifaddr --test policy`, as root.
+//! Modules are compiled by `ifaddrc`, as on a node; the agent only loads their artifacts.
+//! `cargo test -p ifaddr --test policy`, as root (the default build, with the policy runtime).
 #![cfg(feature = "policy")]
 
 mod common;
@@ -98,6 +99,13 @@ impl Dirs {
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
         p.to_str().unwrap().to_owned()
     }
+    /// `ifaddrc compile` the module at `path` into this cache, as root does on a node.
+    fn compiled(&self, path: String) -> String {
+        if let Err(e) = ifaddrc::compile(Path::new(&path), Path::new(&self.cache())) {
+            panic!("ifaddrc compile {path}: {e}");
+        }
+        path
+    }
 }
 
 impl Drop for Dirs {
@@ -166,7 +174,7 @@ fn peer_link(lab: &Lab, up: bool) {
 fn strict_follows_the_peer() {
     let lab = Lab::new("ps");
     let d = Dirs::new("strict");
-    let policy = example("strict");
+    let policy = d.compiled(example("strict"));
     let e = env(
         &d,
         &[
@@ -211,7 +219,7 @@ fn strict_follows_the_peer() {
 fn flap_damping_counts_in_the_state_blob() {
     let lab = Lab::new("pf");
     let d = Dirs::new("flap");
-    let policy = example("flap_damping");
+    let policy = d.compiled(example("flap_damping"));
     let e = env(
         &d,
         &[
@@ -321,7 +329,7 @@ fn error_rate_follows_tx_errors() {
          ip -n {ns} link set vx0 up",
         ns = lab.ns
     ));
-    let policy = example("error_rate");
+    let policy = d.compiled(example("error_rate"));
     let e = env(
         &d,
         &[
@@ -497,6 +505,17 @@ fn misbehaving_policies() {
             Some(b) => d.module(&format!("{}.wasm", c.name), b),
             None => d.root.join("missing.wasm").to_str().unwrap().to_owned(),
         };
+        // What ifaddrc refuses to compile, the agent has no artifact for.
+        let mut needle = c.needle;
+        if c.bytes.is_some() {
+            match ifaddrc::compile(Path::new(&path), Path::new(&d.cache())) {
+                Ok(_) => {}
+                Err(e) => {
+                    assert!(e.contains(c.needle), "{}: ifaddrc said {e}", c.name);
+                    needle = "no precompiled artifact";
+                }
+            }
+        }
         let e = env(
             &d,
             &[
@@ -507,7 +526,7 @@ fn misbehaving_policies() {
                 ("OCF_RESKEY_policy", &path),
             ],
         );
-        // validate-all compiles and caches (and never runs the module).
+        // validate-all loads the artifact (and never runs the module).
         let t = Instant::now();
         let r = run(&lab, "validate-all", &e);
         assert_eq!(r.code, c.validate, "{}: {r:?}", c.name);
@@ -522,8 +541,8 @@ fn misbehaving_policies() {
         let took = t.elapsed();
         assert_eq!(r.code, c.monitor, "{}: {r:?}", c.name);
         if c.monitor != 0 {
-            assert!(r.reason().contains(c.needle), "{}: {r:?}", c.name);
-            assert!(r.stderr.contains(c.needle), "{}: logged: {r:?}", c.name);
+            assert!(r.reason().contains(needle), "{}: {r:?}", c.name);
+            assert!(r.stderr.contains(needle), "{}: logged: {r:?}", c.name);
         }
         // From the cache: process start, load, run and the limits; 1 s is far above all.
         assert!(
@@ -533,7 +552,7 @@ fn misbehaving_policies() {
         );
     }
     // Files the agent must not trust.
-    let good = d.module("good.wasm", &fixture("(call $ok)"));
+    let good = d.compiled(d.module("good.wasm", &fixture("(call $ok)")));
     let link = d.root.join("link.wasm");
     std::os::unix::fs::symlink(&good, &link).unwrap();
     let gw = d.module("gw.wasm", &fixture("(call $ok)"));
@@ -563,8 +582,8 @@ fn misbehaving_policies() {
 #[test]
 fn check_command_lists_exports_and_runs_a_sample() {
     for name in ["strict", "flap_damping", "error_rate"] {
-        let out = Command::new(BIN)
-            .args(["policy", "check", &example(name), "--args", "bad=2"])
+        let out = Command::new(ifaddrc::ifaddrc())
+            .args(["check", &example(name), "--args", "bad=2"])
             .env("IFADDR_CACHE_DIR", "/nonexistent-ifaddr-cache")
             .output()
             .unwrap();
@@ -588,8 +607,8 @@ fn check_command_lists_exports_and_runs_a_sample() {
             );
         }
     }
-    let out = Command::new(BIN)
-        .args(["policy", "check", "/nonexistent.wasm"])
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["check", "/nonexistent.wasm"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5));
@@ -600,8 +619,8 @@ fn check_command_lists_exports_and_runs_a_sample() {
 fn compile_command_fills_the_cache() {
     let d = Dirs::new("compile");
     let cache = d.root.join("c");
-    let out = Command::new(BIN)
-        .args(["policy", "compile", &example("strict"), "--cache-dir"])
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["compile", &example("strict"), "--cache-dir"])
         .arg(&cache)
         .output()
         .unwrap();
@@ -615,4 +634,60 @@ fn compile_command_fills_the_cache() {
     use std::os::unix::fs::MetadataExt;
     assert_eq!(std::fs::metadata(&art).unwrap().mode() & 0o777, 0o600);
     assert_eq!(std::fs::metadata(&cache).unwrap().mode() & 0o777, 0o700);
+}
+
+/// The agent never compiles: without an artifact, or with one made by another engine, every
+/// action that would run the policy answers 5 with the command that fixes it, and changes
+/// nothing; after that command, it runs.
+#[test]
+fn missing_or_stale_artifact_is_not_installed() {
+    let lab = Lab::new("pa");
+    let d = Dirs::new("artifact");
+    let policy = example("strict");
+    let e = env(
+        &d,
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.63"),
+            ("OCF_RESKEY_cidr_netmask", "24"),
+            ("OCF_RESKEY_nic", "v1"),
+            ("OCF_RESOURCE_INSTANCE", "art"),
+            ("OCF_RESKEY_policy", &policy),
+        ],
+    );
+    let fix = format!("run `ifaddrc compile {policy} --cache-dir {}`", d.cache());
+    let expect_5 = |what: &str, needle: &str| {
+        for action in ["validate-all", "start", "monitor"] {
+            let r = run(&lab, action, &e);
+            let want = if action == "monitor" { 7 } else { 5 };
+            assert_eq!(r.code, want, "{what} {action}: {r:?}");
+            if action != "monitor" {
+                assert!(
+                    r.reason().contains(needle) && r.reason().ends_with(&fix),
+                    "{what} {action}: {r:?}"
+                );
+            }
+        }
+        assert!(
+            !lab.has("v1", "192.0.2.63/24"),
+            "{what}: start added the address"
+        );
+    };
+    expect_5("missing", "no precompiled artifact");
+    // The same module's artifact under another engine key.
+    d.compiled(policy.clone());
+    let art = std::fs::read_dir(d.cache())
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let name = art.file_name().unwrap().to_str().unwrap().to_owned();
+    let stale = art.with_file_name(format!("{}-0000000000000000.cwasm", &name[..64]));
+    std::fs::rename(&art, &stale).unwrap();
+    expect_5("stale", "was made by another ifaddr or wasmtime");
+    d.compiled(policy.clone());
+    assert!(!stale.exists(), "ifaddrc left the stale artifact");
+    assert_eq!(run(&lab, "start", &e).code, 0);
+    assert_eq!(run(&lab, "monitor", &e).code, 0);
+    assert_eq!(run(&lab, "stop", &e).code, 0);
 }

@@ -4,21 +4,24 @@
 //! 1. install what is missing (Debian packages; each later step installs its own tools);
 //! 2. `cargo fmt --check`, clippy with warnings denied;
 //! 3. the example policies: built for wasm32 and unit-tested natively;
-//! 4. unit and integration tests (`cargo test --workspace`): the agent on a real kernel in
-//!    network namespaces, ocf-tester, hostile input, faults, concurrency, policies;
+//! 4. unit and integration tests: `cargo test` (the default members, so the agent under test
+//!    is built on its own, without the compiler's Cranelift) and `cargo test -p ifaddrc`: the
+//!    agent on a real kernel in network namespaces, ocf-tester, hostile input, faults,
+//!    concurrency, policies compiled by `ifaddrc`;
 //! 5. `core` built for a target without `std` or `alloc` (`x86_64-unknown-none`), which
 //!    fails if it, or a dependency of it, pulls either in;
 //!    FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
-//!    own headers, amd64 and aarch64), `cargo check` of the agent for both, and linked
-//!    FreeBSD 14 binaries for both (`cargo xtask dist`);
-//!    Then the static Linux (musl) binary links (`cargo xtask dist --ci`), through xtask's
-//!    link order (`linkorder.rs`; the step fails if the placed sections are missing);
+//!    own headers, amd64 and aarch64), and the release tarballs for both (`cargo xtask dist
+//!    --ci`: the agent and `ifaddrc` linked as FreeBSD 14 binaries);
+//!    then the static Linux release (`cargo xtask dist --ci`), whose agent then runs the
+//!    example policies from the artifacts `ifaddrc` put in the tarball;
 //! 6. every fuzz target for a short fixed time;
 //! 7. the three-node Pacemaker cluster, IPv4 and IPv6, ifaddr and IPaddr2 (`cargo xtask e2e`);
 //! 8. the benchmark harness, once, to prove it works (`cargo xtask bench --quick`).
 //!
-//! `--quick` stops after step 4. The FreeBSD binaries in CI are the runtime-only build without
-//! LTO (`dist --ci`); release tarballs come from `cargo xtask dist`.
+//! `--quick` stops after step 4. Every dist step checks that the agent holds no code
+//! generator and is at most 2 MiB. CI's builds are without LTO (`dist --ci`); release
+//! tarballs come from `cargo xtask dist`.
 
 use crate::deps;
 use crate::util::{cargo, root, run};
@@ -27,13 +30,17 @@ use std::time::Instant;
 
 const FREEBSD: [&str; 2] = ["x86_64-unknown-freebsd", "aarch64-unknown-freebsd"];
 
-/// The static binary, linked in the link order's layout, still runs: meta-data, and a bad
-/// parameter refused with OCF_ERR_CONFIGURED.
-fn static_binary_runs() -> Result<(), String> {
-    let bin = root()
-        .join("target/musl")
-        .join(crate::dist::MUSL)
-        .join("release/ifaddr");
+/// The static release runs: meta-data, a bad parameter refused with OCF_ERR_CONFIGURED, and,
+/// in a network namespace, a monitor with each example policy loaded from the artifacts that
+/// `ifaddrc` compiled into the staged tree (the agent of the release cannot compile).
+fn static_release_runs() -> Result<(), String> {
+    let stage = std::fs::read_dir(root().join("target/dist"))
+        .map_err(|e| e.to_string())?
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(crate::dist::MUSL))
+        .ok_or("no staged static release in target/dist")?;
+    let bin = stage.join("usr/lib/ocf/resource.d/ifaddr/vip");
     let out = Command::new(&bin)
         .arg("meta-data")
         .output()
@@ -45,20 +52,59 @@ fn static_binary_runs() -> Result<(), String> {
             out.status
         ));
     }
-    let st = Command::new(&bin)
-        .arg("validate-all")
-        .env("OCF_ROOT", "/usr/lib/ocf")
-        .env("OCF_RESKEY_ip", "300.1.1.1")
-        .env("HA_LOGFACILITY", "none")
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map_err(|e| e.to_string())?;
-    if st.code() != Some(6) {
-        return Err(format!(
-            "static binary: validate-all of ip=300.1.1.1 gave {st}, not 6"
-        ));
+    let agent = |action: &str, env: &[(&str, &str)]| -> Result<i32, String> {
+        let mut c = Command::new("ip");
+        c.args(["netns", "exec", "ifaddr-ci-static"])
+            .arg(&bin)
+            .arg(action)
+            .env_clear()
+            .env("OCF_ROOT", "/usr/lib/ocf")
+            .env("HA_LOGFACILITY", "none")
+            .env("IFADDR_CACHE_DIR", stage.join("var/cache/ifaddr"))
+            .stderr(std::process::Stdio::inherit());
+        for (k, v) in env {
+            c.env(format!("OCF_RESKEY_{k}"), v);
+        }
+        let st = c.status().map_err(|e| e.to_string())?;
+        Ok(st.code().unwrap_or(-1))
+    };
+    run(Command::new("sh").args([
+        "-c",
+        "ip netns del ifaddr-ci-static 2>/dev/null; ip netns add ifaddr-ci-static && \
+         ip -n ifaddr-ci-static link add v1 type veth peer name v1p && \
+         ip -n ifaddr-ci-static link set v1 up && ip -n ifaddr-ci-static link set v1p up && \
+         ip -n ifaddr-ci-static addr add 192.0.2.1/24 dev v1",
+    ]))?;
+    let mut result = Ok(());
+    let bad = agent("validate-all", &[("ip", "300.1.1.1")])?;
+    if bad != 6 {
+        result = Err(format!("validate-all of ip=300.1.1.1 gave {bad}, not 6"));
     }
-    Ok(())
+    let policies = stage.join("usr/lib/ifaddr/policies");
+    for p in ["strict", "flap-damping", "error-rate"] {
+        let module = policies.join(format!("{p}.wasm"));
+        let module = module.to_string_lossy();
+        let env = [
+            ("ip", "192.0.2.1"),
+            ("nic", "v1"),
+            ("cidr_netmask", "24"),
+            ("policy", &*module),
+            (
+                "policy_args",
+                if p == "error-rate" { "rate=1000" } else { "" },
+            ),
+        ];
+        for action in ["validate-all", "monitor"] {
+            let code = agent(action, &env)?;
+            if code != 0 && result.is_ok() {
+                result = Err(format!("{action} with policy {p} gave {code}, not 0"));
+            }
+        }
+    }
+    let _ = Command::new("ip")
+        .args(["netns", "del", "ifaddr-ci-static"])
+        .status();
+    result
 }
 
 /// Build `ifaddr-core` where only `core` exists: with rustup's `x86_64-unknown-none` when
@@ -119,7 +165,8 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
         crate::policies::run_policies(&args(&["--test"]))
     })?;
     step("unit and integration tests", &mut || {
-        run(cargo().args(["test", "--workspace"]))
+        run(cargo().arg("test"))?;
+        run(cargo().args(["test", "-p", "ifaddrc"]))
     })?;
     if !quick {
         step(
@@ -130,8 +177,7 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
             crate::freebsd::run_check(&[])
         })?;
         // Linking both FreeBSD targets also checks the agent for them; `--freebsd-check`
-        // adds `cargo check` with the default features (Cranelift), which CI's time does not
-        // leave room for.
+        // adds a separate `cargo check` of the agent.
         if argv.iter().any(|a| a == "--freebsd-check") {
             for t in FREEBSD {
                 step(&format!("cargo check --target {t}"), &mut || {
@@ -139,14 +185,14 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
                 })?;
             }
         }
-        step("FreeBSD binaries (dist --ci)", &mut || {
+        step("FreeBSD releases (dist --ci)", &mut || {
             crate::dist::run_dist(&args(&[
                 "--ci", "--target", FREEBSD[0], "--target", FREEBSD[1],
             ]))
         })?;
-        step("static Linux binary (dist --ci)", &mut || {
+        step("static Linux release (dist --ci)", &mut || {
             crate::dist::run_dist(&args(&["--ci", "--target", crate::dist::MUSL]))?;
-            static_binary_runs()
+            static_release_runs()
         })?;
         step("fuzz smoke run", &mut || crate::fuzz::run(&args(&["--ci"])))?;
         step("cluster end-to-end", &mut || {

@@ -1,50 +1,65 @@
-//! `cargo xtask dist --target T [--target T2 ...]`: a release binary for `T` in
-//! `dist/ifaddr-<version>-<T>.tar.gz`, with the man page, the docs, the FreeBSD smoke test
-//! and the example policies when they have been built.
+//! `cargo xtask dist --target T [--target T2 ...] [--ci]`: the release tarball for `T` in
+//! `dist/ifaddr-<version>-<T>.tar.gz`, and its staged tree in `target/dist/` (what the
+//! packages are made from).
 //!
-//! Targets: x86_64/aarch64 `unknown-linux-gnu` and `unknown-freebsd`, and
-//! `x86_64-unknown-linux-musl`: one static, non-PIE executable for minimal Linux images,
-//! and the build `cargo xtask bench` measures (no dynamic loader, no glibc start-up: its peak
-//! RSS is about 40% of the glibc build's). The musl build uses rustup's target when it is
-//! installed, and otherwise Debian's toolchain with `-Zbuild-std`, `musl-gcc` (musl-tools)
-//! and LLVM's libunwind (libunwind-14-dev); either way it links through xtask, which puts what
-//! an agent run touches first (`linkorder.rs`). The host target is a
-//! plain `cargo build`; others are linked by zig through `cargo-zigbuild` (both from PyPI,
-//! pinned in `freebsd.rs`), with the standard library from rustup when rustup has the target,
-//! and otherwise built from source by Debian's toolchain (`rustc-web`, `cargo-web`,
-//! `rust-web-src`): `RUSTC_BOOTSTRAP=1 CARGO=/usr/bin/cargo RUSTC=/usr/bin/rustc
-//! cargo-zigbuild build -Zbuild-std=std,panic_abort ...` into `target/freebsd`.
+//! The tarball mirrors the file system from `/` (Linux under `usr/`, FreeBSD under
+//! `usr/local/`): the agent at `<prefix>/lib/ocf/resource.d/ifaddr/vip`, the policy compiler
+//! at `<prefix>/bin/ifaddrc`, the example policies at `<prefix>/lib/ifaddr/policies/`, their
+//! artifacts compiled for T in `var/cache/ifaddr/` (root-only, where the agent loads them, so
+//! a node needs no compile step for them), the man page and the docs. Both programs are plain
+//! `cargo build --release` builds.
+//!
+//! Targets: `x86_64-unknown-linux-musl` and `aarch64-unknown-linux-musl` (static, non-PIE:
+//! no dynamic loader and no start-up relocation, which is most of what a one-shot process of
+//! this size spends memory and time on), `x86_64-unknown-freebsd` and
+//! `aarch64-unknown-freebsd`. x86_64 musl uses rustup's target when it is installed, and
+//! otherwise Debian's toolchain with `-Zbuild-std` and `musl-gcc` (musl-tools, with LLVM's
+//! libunwind from libunwind-14-dev). The others are linked by zig through `cargo-zigbuild`
+//! (both from PyPI, pinned in `freebsd.rs`), with the standard library from rustup when
+//! rustup has the target and otherwise built from source by Debian's toolchain (`rustc-web`,
+//! `cargo-web`, `rust-web-src`) into `target/cross`.
+//!
+//! `--ci` (what CI runs to prove the targets build) turns LTO off so the cross builds fit in
+//! CI's time.
 
 use crate::freebsd::{ensure_pip, ensure_zig, python, ZIGBUILD_VERSION};
 use crate::util::{built_policies, cargo, root, run, rustup_has_target};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub const TARGETS: [&str; 5] = [
-    "x86_64-unknown-linux-gnu",
+/// The static Linux target of this machine's architecture.
+pub const MUSL: &str = "x86_64-unknown-linux-musl";
+
+pub const TARGETS: [&str; 4] = [
     MUSL,
-    "aarch64-unknown-linux-gnu",
+    "aarch64-unknown-linux-musl",
     "x86_64-unknown-freebsd",
     "aarch64-unknown-freebsd",
 ];
+
+/// The agent's default artifact cache (`IFADDR_CACHE_DIR` unset).
+pub const CACHE: &str = "/var/cache/ifaddr";
+
+/// The two programs a release carries.
+pub const PROGRAMS: [&str; 2] = ["ifaddr", "ifaddrc"];
 
 /// Debian's toolchain, which can build the standard library for any target.
 pub const DEBIAN_CARGO: &str = "/usr/bin/cargo";
 pub const DEBIAN_RUSTC: &str = "/usr/bin/rustc";
 
+/// The agent's largest allowed size, stripped, on every target (issue 14's target).
+pub const AGENT_MAX_BYTES: u64 = 2 << 20;
+
 pub fn run_dist(args: &[String]) -> Result<(), String> {
     let mut targets = Vec::new();
+    let mut ci = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--target" => targets.push(it.next().ok_or("--target needs a value")?.clone()),
             "--all" => targets.extend(TARGETS.iter().map(|t| t.to_string())),
-            // What CI runs to prove the targets link: the runtime-only build (no Cranelift),
-            // without LTO, so two cross builds fit in CI's time.
-            "--ci" => CI.store(true, std::sync::atomic::Ordering::Relaxed),
-            // The build for minimal images: wasmtime's runtime without Cranelift; policies
-            // are compiled beforehand by a default build (`ifaddr policy compile`).
-            "--runtime-only" => RUNTIME_ONLY.store(true, std::sync::atomic::Ordering::Relaxed),
+            "--ci" => ci = true,
             other => return Err(format!("dist: unknown argument `{other}`")),
         }
     }
@@ -63,24 +78,16 @@ pub fn run_dist(args: &[String]) -> Result<(), String> {
         }
     }
     for t in &targets {
-        let bin = build(t)?;
-        let tarball = package(t, &bin)?;
+        let bins = PROGRAMS
+            .iter()
+            .map(|p| build(t, p, ci))
+            .collect::<Result<Vec<_>, _>>()?;
+        check_agent(t, &bins[0])?;
+        let stage = stage(t, &bins[0], &bins[1])?;
+        let tarball = tarball(&stage)?;
         eprintln!("dist: {}", tarball.display());
     }
     Ok(())
-}
-
-fn host_target() -> String {
-    Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()))
-        .arg("-vV")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-        })
-        .unwrap_or_default()
 }
 
 /// The `cargo-zigbuild` executable pip installed (on PATH, or in Python's scripts directory).
@@ -108,137 +115,126 @@ fn zigbuild() -> Result<Command, String> {
     Ok(c)
 }
 
-static CI: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-static RUNTIME_ONLY: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Static and at a fixed address (see the module docs).
+const STATIC_RUSTFLAGS: &str = "-C target-feature=+crt-static -C relocation-model=static";
 
-/// The cargo arguments of the runtime-only build.
-pub const RUNTIME_ONLY_ARGS: [&str; 3] = ["--no-default-features", "--features", "policy-runtime"];
+/// `CARGO_TARGET_<TRIPLE>_RUSTFLAGS`.
+fn rustflags_var(target: &str) -> String {
+    format!(
+        "CARGO_TARGET_{}_RUSTFLAGS",
+        target.to_uppercase().replace('-', "_")
+    )
+}
 
-/// Extra cargo arguments for `--ci` and `--runtime-only`.
-fn ci_args() -> Vec<&'static str> {
-    let mut v = Vec::new();
-    let ci = CI.load(std::sync::atomic::Ordering::Relaxed);
-    if ci || RUNTIME_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
-        v.extend(RUNTIME_ONLY_ARGS);
-    }
+/// Build `package` (its binary of the same name) for `target` in release mode; returns the
+/// binary's path.
+pub fn build(target: &str, package: &str, ci: bool) -> Result<PathBuf, String> {
+    let mut args: Vec<&str> = vec!["build", "--release", "-p", package, "--target", target];
     if ci {
-        v.extend([
+        args.extend([
             "--config",
             "profile.release.lto=false",
             "--config",
             "profile.release.codegen-units=16",
         ]);
     }
-    v
-}
-
-/// The static Linux target.
-pub const MUSL: &str = "x86_64-unknown-linux-musl";
-
-/// Static and at a fixed address: no dynamic loader and no start-up relocation, which is most
-/// of what a one-shot process of this size spends memory and time on.
-const MUSL_RUSTFLAGS: &str = "-C target-feature=+crt-static -C relocation-model=static";
-
-/// Build the static musl binary (see the module docs); returns its path.
-pub fn build_musl(extra: &[&str]) -> Result<PathBuf, String> {
-    let root = root();
-    let flags_var = "CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_RUSTFLAGS";
-    if rustup_has_target(MUSL) {
-        run(ordered_link(&mut cargo(), "cc")?
-            .env(flags_var, MUSL_RUSTFLAGS)
-            .args(["build", "--release", "-p", "ifaddr", "--target", MUSL])
-            .args(["--target-dir", "target/musl"])
-            .args(extra))?;
+    let dir = if target == MUSL {
+        "target/musl"
     } else {
-        if !Path::new(DEBIAN_CARGO).exists() || !Path::new(DEBIAN_RUSTC).exists() {
-            return Err(format!(
-                "no standard library for {MUSL}: `rustup target add {MUSL}`, or install \
-                 Debian's rustc-web, cargo-web and rust-web-src to build it from source"
-            ));
-        }
+        "target/cross"
+    };
+    let have_std = rustup_has_target(target);
+    let mut flags = String::new();
+    let mut c = if target == MUSL && have_std {
+        cargo()
+    } else if target == MUSL {
         crate::deps::apt(&["musl-tools", "libunwind-14-dev"])?;
-        let mut debian = Command::new(DEBIAN_CARGO);
-        debian.current_dir(&root);
-        run(ordered_link(&mut debian, "musl-gcc")?
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env("RUSTC", DEBIAN_RUSTC)
-            // Debian's musl has its own crt files; std's unwinder links LLVM's libunwind.
-            .env(
-                flags_var,
-                format!("-C link-self-contained=no -L /usr/lib/llvm-14/lib {MUSL_RUSTFLAGS}"),
-            )
-            .args([
-                "build",
-                "--release",
-                "-Zbuild-std=std,panic_abort",
-                "-p",
-                "ifaddr",
-                "--target",
-                MUSL,
-                "--target-dir",
-                "target/musl",
-            ])
-            .args(extra))?;
+        let mut c = Command::new(DEBIAN_CARGO);
+        debian_toolchain(&mut c, target)?;
+        // Debian's musl has its own crt files; std's unwinder links LLVM's libunwind.
+        c.env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER", "musl-gcc");
+        flags.push_str("-C link-self-contained=no -L /usr/lib/llvm-14/lib ");
+        c
+    } else {
+        let mut c = zigbuild()?;
+        if !have_std {
+            debian_toolchain(&mut c, target)?;
+            c.env("CARGO", DEBIAN_CARGO);
+        }
+        c
+    };
+    if target.contains("linux") {
+        flags.push_str(STATIC_RUSTFLAGS);
     }
-    let bin = root.join("target/musl").join(MUSL).join("release/ifaddr");
-    crate::linkorder::check(&bin)?;
-    Ok(bin)
+    if !flags.is_empty() {
+        c.env(rustflags_var(target), flags);
+    }
+    if !have_std {
+        args.push("-Zbuild-std=std,panic_abort");
+    }
+    run(c.args(&args).args(["--target-dir", dir]))?;
+    Ok(root().join(dir).join(target).join("release").join(package))
 }
 
-/// Link through xtask (`linkorder.rs`), which places what an agent run touches first and
-/// then runs `real`, the linker the build would otherwise use.
-fn ordered_link<'a>(c: &'a mut Command, real: &str) -> Result<&'a mut Command, String> {
-    let me = std::env::current_exe().map_err(|e| format!("xtask's own path: {e}"))?;
-    Ok(c.env("CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER", me)
-        .env(crate::linkorder::REAL_LINKER_ENV, real)
-        .env(
-            crate::linkorder::ORDER_ENV,
-            root().join(crate::linkorder::ORDER_FILE),
-        ))
-}
-
-/// Build the release binary for `target`; returns its path.
-fn build(target: &str) -> Result<PathBuf, String> {
-    let root = root();
-    if target == MUSL {
-        return build_musl(&ci_args());
-    }
-    if target == host_target() {
-        run(cargo()
-            .args(["build", "--release", "-p", "ifaddr", "--target", target])
-            .args(ci_args()))?;
-        return Ok(root.join("target").join(target).join("release/ifaddr"));
-    }
-    if rustup_has_target(target) {
-        run(zigbuild()?
-            .args(["build", "--release", "-p", "ifaddr", "--target", target])
-            .args(ci_args()))?;
-        return Ok(root.join("target").join(target).join("release/ifaddr"));
-    }
+/// Make `c` (cargo, or cargo-zigbuild) use Debian's cargo and rustc, which build the standard
+/// library for `target` from source.
+fn debian_toolchain(c: &mut Command, target: &str) -> Result<(), String> {
     if !Path::new(DEBIAN_CARGO).exists() || !Path::new(DEBIAN_RUSTC).exists() {
         return Err(format!(
             "no standard library for {target}: `rustup target add {target}`, or install \
              Debian's rustc-web, cargo-web and rust-web-src to build it from source"
         ));
     }
-    let mut c = zigbuild()?;
-    c.env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO", DEBIAN_CARGO)
+    c.current_dir(root())
+        .env("RUSTC_BOOTSTRAP", "1")
         .env("RUSTC", DEBIAN_RUSTC)
-        .args([
-            "build",
-            "--release",
-            "-Zbuild-std=std,panic_abort",
-            "-p",
-            "ifaddr",
-        ])
-        .args(["--target", target, "--target-dir", "target/freebsd"])
-        .args(ci_args());
-    run(&mut c)?;
-    Ok(root
-        .join("target/freebsd")
-        .join(target)
-        .join("release/ifaddr"))
+        .env_remove("RUSTUP_TOOLCHAIN");
+    Ok(())
+}
+
+/// The agent is what its target expects (`file`), at most [`AGENT_MAX_BYTES`], and holds no
+/// code generator: Cranelift's crates leave their names in any binary that links them.
+pub fn check_agent(target: &str, bin: &Path) -> Result<(), String> {
+    let bytes = std::fs::read(bin).map_err(|e| format!("{}: {e}", bin.display()))?;
+    for needle in [
+        "cranelift-codegen",
+        "cranelift_codegen",
+        "wasmtime-cranelift",
+    ] {
+        if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+            return Err(format!(
+                "{}: the agent links the compiler (found \"{needle}\"): it must carry \
+                 wasmtime's runtime only",
+                bin.display()
+            ));
+        }
+    }
+    let size = bytes.len() as u64;
+    if size > AGENT_MAX_BYTES {
+        return Err(format!(
+            "{}: the agent is {size} bytes, more than {AGENT_MAX_BYTES}",
+            bin.display()
+        ));
+    }
+    let what = Command::new("file")
+        .arg("-b")
+        .arg(bin)
+        .output()
+        .map_err(|e| format!("file: {e}"))?;
+    let what = String::from_utf8_lossy(&what.stdout).trim().to_string();
+    // "for FreeBSD 14.0 (1400097)" comes from the ABI note (host/src/sys/freebsd.rs).
+    let want = if target.contains("freebsd") {
+        "for FreeBSD"
+    } else {
+        "statically linked"
+    };
+    if !what.contains("ELF 64-bit LSB") || !what.contains(want) {
+        return Err(format!(
+            "{target}: `file` does not say \"{want}\" of the agent: {what}"
+        ));
+    }
+    eprintln!("dist: {target}: the agent is {size} bytes, no compiler: {what}");
+    Ok(())
 }
 
 fn version() -> Result<String, String> {
@@ -256,63 +252,114 @@ fn version() -> Result<String, String> {
         .ok_or_else(|| "no workspace version in Cargo.toml".into())
 }
 
-fn copy(from: &Path, to: &Path) -> Result<(), String> {
+/// Copy `from` to `to` with `mode`, creating the directories.
+pub fn install_file(from: &Path, to: &Path, mode: u32) -> Result<(), String> {
     if let Some(dir) = to.parent() {
         std::fs::create_dir_all(dir).map_err(|e| format!("mkdir {}: {e}", dir.display()))?;
     }
     std::fs::copy(from, to)
-        .map(|_| ())
-        .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))
+        .map_err(|e| format!("copy {} to {}: {e}", from.display(), to.display()))?;
+    std::fs::set_permissions(to, std::fs::Permissions::from_mode(mode))
+        .map_err(|e| format!("chmod {}: {e}", to.display()))
 }
 
-/// Stage the files and pack the tarball; returns its path.
-fn package(target: &str, bin: &Path) -> Result<PathBuf, String> {
-    let root = root();
-    let suffix = if RUNTIME_ONLY.load(std::sync::atomic::Ordering::Relaxed) {
-        "-runtime-only"
+/// Where a target's files go, relative to `/`.
+pub fn prefix(target: &str) -> &'static str {
+    if target.contains("freebsd") {
+        "usr/local"
     } else {
-        ""
-    };
-    let name = format!("ifaddr-{}-{target}{suffix}", version()?);
-    let stage_root = root.join("target/dist");
-    let stage = stage_root.join(&name);
+        "usr"
+    }
+}
+
+/// The example policies, built (`cargo xtask policies`) if they are not yet.
+pub fn example_policies() -> Result<Vec<PathBuf>, String> {
+    if built_policies().is_empty() {
+        crate::policies::run_policies(&[])?;
+    }
+    Ok(built_policies())
+}
+
+/// `ifaddrc` for this machine (a debug build: its artifacts are the same bytes).
+pub fn host_ifaddrc() -> Result<PathBuf, String> {
+    run(cargo().args(["build", "-p", "ifaddrc"]))?;
+    Ok(root().join("target/debug/ifaddrc"))
+}
+
+/// Compile `module` for `target` into `cache` with `ifaddrc`.
+pub fn compile_policy(
+    ifaddrc: &Path,
+    module: &Path,
+    cache: &Path,
+    target: &str,
+) -> Result<(), String> {
+    run(Command::new(ifaddrc)
+        .arg("compile")
+        .arg(module)
+        .arg("--cache-dir")
+        .arg(cache)
+        .args(["--target", target])
+        .stdout(std::process::Stdio::null()))
+}
+
+/// Stage the release tree for `target` in `target/dist/ifaddr-<version>-<target>/`; returns
+/// its path.
+pub fn stage(target: &str, agent: &Path, compiler: &Path) -> Result<PathBuf, String> {
+    let root = root();
+    let stage = root
+        .join("target/dist")
+        .join(format!("ifaddr-{}-{target}", version()?));
     if stage.exists() {
         std::fs::remove_dir_all(&stage).map_err(|e| format!("rm {}: {e}", stage.display()))?;
     }
-    copy(bin, &stage.join("ifaddr"))?;
-    copy(&root.join("docs/ifaddr.8"), &stage.join("ifaddr.8"))?;
-    for doc in [
-        "README.md",
-        "ARCHITECTURE.md",
-        "LICENSE-MIT",
-        "LICENSE-APACHE",
-    ] {
-        let p = root.join(doc);
+    let prefix = stage.join(prefix(target));
+    install_file(agent, &prefix.join("lib/ocf/resource.d/ifaddr/vip"), 0o755)?;
+    install_file(compiler, &prefix.join("bin/ifaddrc"), 0o755)?;
+    install_file(
+        &root.join("docs/ifaddr.8"),
+        &prefix.join("share/man/man8/ifaddr.8"),
+        0o644,
+    )?;
+    let doc = prefix.join("share/doc/ifaddr");
+    for f in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
+        let p = root.join(f);
         if p.exists() {
-            copy(&p, &stage.join(doc))?;
+            install_file(&p, &doc.join(f), 0o644)?;
         }
     }
     let docs = std::fs::read_dir(root.join("docs")).map_err(|e| format!("docs/: {e}"))?;
     for e in docs.flatten() {
         let p = e.path();
         if p.extension().is_some_and(|x| x == "md") {
-            copy(&p, &stage.join("docs").join(e.file_name()))?;
+            install_file(&p, &doc.join(e.file_name()), 0o644)?;
         }
     }
     if target.contains("freebsd") {
-        copy(
+        install_file(
             &root.join("packaging/freebsd/smoke.sh"),
-            &stage.join("smoke.sh"),
+            &doc.join("smoke.sh"),
+            0o755,
         )?;
     }
-    for wasm in built_policies() {
-        let file = wasm.file_name().expect("a file");
-        copy(&wasm, &stage.join("policies").join(file))?;
+    let ifaddrc = host_ifaddrc()?;
+    let cache = stage.join(CACHE.trim_start_matches('/'));
+    for wasm in example_policies()? {
+        let module = prefix
+            .join("lib/ifaddr/policies")
+            .join(wasm.file_name().unwrap());
+        install_file(&wasm, &module, 0o644)?;
+        compile_policy(&ifaddrc, &module, &cache, target)?;
     }
-    let dist = root.join("dist");
+    Ok(stage)
+}
+
+/// Pack the staged tree, reproducibly: fixed order, owner and time (SOURCE_DATE_EPOCH when
+/// set).
+fn tarball(stage: &Path) -> Result<PathBuf, String> {
+    let dist = root().join("dist");
     std::fs::create_dir_all(&dist).map_err(|e| format!("mkdir dist: {e}"))?;
+    let name = stage.file_name().unwrap().to_string_lossy().into_owned();
     let tarball = dist.join(format!("{name}.tar.gz"));
-    // Reproducible: fixed order, owner and time (SOURCE_DATE_EPOCH when set).
     let mtime = std::env::var("SOURCE_DATE_EPOCH").unwrap_or_else(|_| "0".into());
     run(Command::new("tar")
         .args(["--sort=name", "--owner=0", "--group=0", "--numeric-owner"])
@@ -320,34 +367,7 @@ fn package(target: &str, bin: &Path) -> Result<PathBuf, String> {
         .arg("-czf")
         .arg(&tarball)
         .arg("-C")
-        .arg(&stage_root)
+        .arg(stage.parent().unwrap())
         .arg(&name))?;
-    let size = std::fs::metadata(stage.join("ifaddr"))
-        .map(|m| m.len())
-        .unwrap_or(0);
-    match Command::new("file")
-        .arg("-b")
-        .arg(stage.join("ifaddr"))
-        .output()
-    {
-        Ok(o) => {
-            let what = String::from_utf8_lossy(&o.stdout).trim().to_string();
-            eprintln!("dist: {target}: ifaddr is {size} bytes: {what}");
-            // "for FreeBSD 14.0 (1400097)" comes from the ABI note (host/src/sys/freebsd.rs).
-            let want = if target.contains("freebsd") {
-                "for FreeBSD"
-            } else if target == MUSL {
-                "statically linked"
-            } else {
-                "GNU/Linux"
-            };
-            if !what.contains("ELF 64-bit LSB") || !what.contains(want) {
-                return Err(format!(
-                    "{target}: `file` does not say \"{want}\" of the binary: {what}"
-                ));
-            }
-        }
-        Err(_) => eprintln!("dist: {target}: ifaddr is {size} bytes (no `file` to check it)"),
-    }
     Ok(tarball)
 }

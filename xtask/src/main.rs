@@ -12,7 +12,6 @@ mod freebsd;
 mod fuzz;
 mod install;
 mod lab;
-mod linkorder;
 mod policies;
 mod util;
 
@@ -28,19 +27,15 @@ commands:
   policies        build the example WebAssembly policies
   fuzz [--time S] [TARGET]   run the cargo-fuzz targets
   bench [--quick] measure ifaddr against ocf:heartbeat:IPaddr2
-  dist --target T [--runtime-only]   a release tarball (x86_64/aarch64 linux or freebsd);
-                  --runtime-only: without the policy compiler, for minimal images
+  dist --target T   a release tarball: the agent, ifaddrc and the example policies
+                  with artifacts compiled for T
   freebsd-check [--bless]    FreeBSD structs, ioctl numbers and bytes vs FreeBSD's headers
-  install [--ocf-root DIR]   install the agent as $OCF_ROOT/resource.d/ifaddr/vip
-  link-order      trace the static build's actions, rewrite xtask/link-order.txt (root)
+  install [--ocf-root DIR] [--prefix DIR]   install the agent as
+                  $OCF_ROOT/resource.d/ifaddr/vip, ifaddrc and the example policies
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    // Started by rustc as the static build's linker (see linkorder.rs).
-    if std::env::var_os(linkorder::REAL_LINKER_ENV).is_some() {
-        return linkorder::link(&args);
-    }
     let (cmd, rest) = match args.split_first() {
         Some((c, r)) => (c.as_str(), r),
         None => {
@@ -58,7 +53,6 @@ fn main() -> ExitCode {
         "e2e" => e2e::run(rest),
         "fuzz" => fuzz::run(rest),
         "policies" => policies::run(rest),
-        "link-order" => linkorder::run(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

@@ -54,9 +54,9 @@ pub fn rustup_has_target(target: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// The example policies built by `cargo xtask policies`, if any.
+/// The example policies built by `cargo xtask policies` (`NAME.wasm`), if any.
 pub fn built_policies() -> Vec<PathBuf> {
-    let dir = root().join("policies/target/wasm32-unknown-unknown/release");
+    let dir = root().join("policies/target/dist");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| {
             d.filter_map(|e| e.ok().map(|e| e.path()))

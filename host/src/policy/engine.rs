@@ -1,6 +1,8 @@
-//! The wasmtime side of policies: one engine configuration (shared by the compiling and the
-//! runtime-only builds so their artifacts are interchangeable), the root-only artifact cache,
-//! the ABI check and a sandboxed call with fuel, memory, stack and wall-clock limits.
+//! The wasmtime side of policies: the one engine configuration (the policy compiler `ifaddrc`
+//! builds its engine from [`config`] too, so every artifact it writes is one the agent
+//! accepts), the root-only artifact cache, the ABI check and a sandboxed call with fuel,
+//! memory, stack and wall-clock limits. The agent never compiles: wasmtime is built without
+//! Cranelift here.
 
 use super::{hex, sha256, trust, Failure, Limits, LIMITS};
 use ifaddr_core::policy::{
@@ -13,8 +15,9 @@ use wasmtime::{
 };
 
 /// Everything in the engine configuration that affects compiled code, as text: the cache key
-/// includes its digest, so changing any of it (or the wasmtime or ifaddr version) makes new
-/// artifacts instead of reusing old ones. wasmtime checks compatibility again on load.
+/// includes its digest, so changing any of it (or the wasmtime or ifaddr version) makes the
+/// agent look for a new artifact instead of an old one. wasmtime checks compatibility again
+/// on load.
 const ENGINE_ID: &str = concat!(
     "ifaddr ",
     env!("CARGO_PKG_VERSION"),
@@ -22,20 +25,25 @@ const ENGINE_ID: &str = concat!(
      baseline isa"
 );
 
-/// Whether this build can compile modules (the `policy` feature, with Cranelift).
-pub const CAN_COMPILE: bool = cfg!(feature = "policy");
+pub use target_lexicon::Triple;
 
-/// The one engine configuration: every setting here that affects compiled code is in
-/// [`ENGINE_ID`].
-fn config() -> Result<Config, Failure> {
+/// The target this agent runs on, as wasmtime names it.
+pub const HOST: Triple = target_lexicon::HOST;
+
+/// The one engine configuration, for code that runs on `target`: every setting here that
+/// affects compiled code is in [`ENGINE_ID`]. The agent uses it with [`HOST`]; `ifaddrc`
+/// with the target it compiles for.
+pub fn config(target: &Triple) -> Result<Config, Failure> {
     let mut c = Config::new();
-    // Naming the host explicitly makes Cranelift generate code for the architecture's baseline
-    // (no CPU extensions) instead of for the features this CPU reports. Policies are small and
-    // their speed does not matter, but loading an artifact compiled for CPU extensions makes
-    // wasmtime query the CPU for each one (CPUID, which traps to the hypervisor on a virtual
-    // machine); baseline artifacts need no query, and they also survive a move to another CPU.
-    c.target(&target_lexicon::Triple::host().to_string())
-        .map_err(|e| Failure::Engine(format!("cannot name the host to wasmtime: {e}")))?;
+    // Naming the target explicitly makes Cranelift generate code for the architecture's
+    // baseline (no CPU extensions) instead of for the features this CPU reports. Policies are
+    // small and their speed does not matter, but loading an artifact compiled for CPU
+    // extensions makes wasmtime query the CPU for each one (CPUID, which traps to the
+    // hypervisor on a virtual machine); baseline artifacts need no query, and they run on
+    // any CPU of the architecture, so they can be compiled while building an image.
+    c.target(&target.to_string()).map_err(|e| {
+        Failure::Engine(format!("cannot name the target {target} to wasmtime: {e}"))
+    })?;
     c.consume_fuel(true)
         .epoch_interruption(true)
         .max_wasm_stack(LIMITS.stack_bytes)
@@ -46,23 +54,10 @@ fn config() -> Result<Config, Failure> {
     Ok(c)
 }
 
-fn build(c: &Config) -> Result<Engine, Failure> {
-    Engine::new(c).map_err(|e| Failure::Engine(format!("cannot configure wasmtime: {e}")))
-}
-
-/// The engine this build compiles with (in a runtime-only build, the one it loads with).
+/// The agent's engine: loads precompiled artifacts, cannot compile.
 pub fn engine() -> Result<Engine, Failure> {
-    build(&config()?)
-}
-
-/// An engine that only loads precompiled artifacts: the same configuration without setting up
-/// Cranelift, which would cost a monitor that finds its artifact in the cache for nothing.
-fn loader() -> Result<Engine, Failure> {
-    #[allow(unused_mut)]
-    let mut c = config()?;
-    #[cfg(feature = "policy")]
-    c.enable_compiler(false);
-    build(&c)
+    Engine::new(&config(&HOST)?)
+        .map_err(|e| Failure::Engine(format!("cannot configure wasmtime: {e}")))
 }
 
 /// Largest accepted precompiled artifact (the 1 MiB module limit compiles to far less).
@@ -78,57 +73,66 @@ pub fn artifact_path(dir: &Path, digest: &[u8; 32]) -> PathBuf {
     dir.join(format!("{}-{}.cwasm", hex(digest), engine_key()))
 }
 
-/// Load a module: from the cache when a trusted artifact is there, else (compiling builds)
-/// compile it and store the artifact. `force_compile` forces a fresh compile. The module
-/// belongs to the returned engine.
-pub fn load(
-    wasm: &[u8],
-    digest: &[u8; 32],
-    cache: &Path,
-    force_compile: bool,
-) -> Result<(Engine, Module, Source), Failure> {
-    let art = artifact_path(cache, digest);
-    if !force_compile {
-        let t0 = std::time::Instant::now();
-        let engine = loader()?;
-        let t1 = std::time::Instant::now();
-        let found = cached(&engine, cache, &art);
-        crate::log::debug(&format!(
-            "policy timing: engine {} us, artifact {} us",
-            (t1 - t0).as_micros(),
-            t1.elapsed().as_micros()
-        ));
-        match found {
-            Ok(Some(m)) => return Ok((engine, m, Source::Cache(art))),
-            Ok(None) => {}
-            Err(e) if CAN_COMPILE => crate::log::warn(&format!("{e}; compiling again")),
-            Err(e) => return Err(Failure::Artifact(e)),
-        }
+/// The default cache directory, where `ifaddrc compile` stores artifacts unless told otherwise.
+pub const DEFAULT_CACHE: &str = "/var/cache/ifaddr";
+
+/// The command that stores the artifact the agent looks for.
+pub fn compile_command(module: &Path, cache: &Path) -> String {
+    if cache == Path::new(DEFAULT_CACHE) {
+        format!("ifaddrc compile {}", module.display())
+    } else {
+        format!(
+            "ifaddrc compile {} --cache-dir {}",
+            module.display(),
+            cache.display()
+        )
     }
-    compile_fresh(wasm, cache, &art)
 }
 
-/// The compiling half of [`load`], kept out of line: its stack frame is large, and a monitor
-/// that finds its artifact should not touch (page fault) that much more stack.
-#[inline(never)]
-fn compile_fresh(
-    wasm: &[u8],
-    cache: &Path,
-    art: &Path,
-) -> Result<(Engine, Module, Source), Failure> {
+/// Load the module whose bytes have `digest` from its trusted artifact in `cache`. A missing,
+/// stale (made for another engine) or unusable artifact is [`Failure::Artifact`], whose text
+/// names the command that fixes it. The module belongs to the returned engine.
+pub fn load(module: &Path, digest: &[u8; 32], cache: &Path) -> Result<(Engine, Module), Failure> {
+    let art = artifact_path(cache, digest);
+    let t0 = std::time::Instant::now();
     let engine = engine()?;
-    let (module, source) = compile_and_store(&engine, wasm, cache, art)?;
-    Ok((engine, module, source))
+    let t1 = std::time::Instant::now();
+    let found = cached(&engine, cache, &art);
+    crate::log::debug(&format!(
+        "policy timing: engine {} us, artifact {} us",
+        (t1 - t0).as_micros(),
+        t1.elapsed().as_micros()
+    ));
+    let fix = compile_command(module, cache);
+    match found {
+        Ok(Some(m)) => {
+            crate::log::debug(&format!("policy loaded from {}", art.display()));
+            Ok((engine, m))
+        }
+        Ok(None) => Err(Failure::Artifact(match stale(cache, digest) {
+            Some(old) => format!(
+                "the precompiled artifact {} was made by another ifaddr or wasmtime \
+                 (this agent's engine key is {}): run `{fix}`",
+                old.display(),
+                engine_key()
+            ),
+            None => format!(
+                "no precompiled artifact {} (the agent does not compile policies): run `{fix}`",
+                art.display()
+            ),
+        })),
+        Err(e) => Err(Failure::Artifact(format!("{e}: run `{fix}`"))),
+    }
 }
 
-/// Where a loaded module came from.
-#[derive(Debug)]
-pub enum Source {
-    Cache(PathBuf),
-    #[cfg_attr(not(feature = "policy"), allow(dead_code))]
-    Compiled {
-        stored: Option<PathBuf>,
-    },
+/// An artifact of the same module made for another engine key, if the cache has one.
+fn stale(cache: &Path, digest: &[u8; 32]) -> Option<PathBuf> {
+    let prefix = format!("{}-", hex(digest));
+    std::fs::read_dir(cache).ok()?.flatten().find_map(|e| {
+        let name = e.file_name();
+        let name = name.to_str()?;
+        (name.starts_with(&prefix) && name.ends_with(".cwasm")).then(|| e.path())
+    })
 }
 
 fn cached(engine: &Engine, cache: &Path, art: &Path) -> Result<Option<Module>, String> {
@@ -147,10 +151,9 @@ fn cached(engine: &Engine, cache: &Path, art: &Path) -> Result<Option<Module>, S
     // without following symbolic links and the open descriptor (so no other file can be
     // swapped in after the check) is a regular file owned by root, not writable by group or
     // others, in a root-owned directory not writable by group or others: only root (that is,
-    // this agent's compile step) can have written it, and the agent never rewrites an
-    // artifact in place (a new one is renamed over it, which leaves the mapped inode as it
-    // was). wasmtime still checks the header, version and engine compatibility and errors
-    // out on a mismatch.
+    // `ifaddrc compile`) can have written it, and artifacts are never rewritten in place (a
+    // new one is renamed over it, which leaves the mapped inode as it was). wasmtime still
+    // checks the header, version and engine compatibility and errors out on a mismatch.
     let mapped = unsafe { Module::deserialize_open_file(engine, file) };
     // A cache on a `noexec` mount cannot be mapped executable: copy it into memory instead.
     let module = mapped.or_else(|_| match trust::read(art, ARTIFACT_MAX, false) {
@@ -167,59 +170,7 @@ fn cached(engine: &Engine, cache: &Path, art: &Path) -> Result<Option<Module>, S
     })
 }
 
-/// Compile untrusted module bytes: the module and its artifact (what the cache stores).
-#[cfg(feature = "policy")]
-pub fn compile(engine: &Engine, wasm: &[u8]) -> Result<(Module, Vec<u8>), Failure> {
-    let bytes = engine.precompile_module(wasm).map_err(|e| {
-        Failure::Invalid(format!(
-            "is not a valid WebAssembly module: {}",
-            first_line(&e)
-        ))
-    })?;
-    // SAFETY: these bytes were produced just now by `precompile_module` of this engine.
-    let module = unsafe { Module::deserialize(engine, &bytes) }
-        .map_err(|e| Failure::Engine(format!("cannot load the compiled module: {e}")))?;
-    Ok((module, bytes))
-}
-
-#[cfg(feature = "policy")]
-fn compile_and_store(
-    engine: &Engine,
-    wasm: &[u8],
-    cache: &Path,
-    art: &Path,
-) -> Result<(Module, Source), Failure> {
-    let (module, bytes) = compile(engine, wasm)?;
-    let stored = match trust::private_dir(cache)
-        .and_then(|()| trust::write_atomic(art, &bytes, true).map_err(|e| super::io_text(&e)))
-    {
-        Ok(()) => Some(art.to_path_buf()),
-        Err(e) => {
-            crate::log::warn(&format!(
-                "precompiled artifact not cached in {}: {e}",
-                cache.display()
-            ));
-            None
-        }
-    };
-    Ok((module, Source::Compiled { stored }))
-}
-
-#[cfg(not(feature = "policy"))]
-fn compile_and_store(
-    _engine: &Engine,
-    _wasm: &[u8],
-    _cache: &Path,
-    art: &Path,
-) -> Result<(Module, Source), Failure> {
-    Err(Failure::Artifact(format!(
-        "no precompiled artifact {} and this build cannot compile (run `ifaddr policy compile` \
-         with a full build)",
-        art.display()
-    )))
-}
-
-fn first_line(e: &wasmtime::Error) -> String {
+pub fn first_line(e: &wasmtime::Error) -> String {
     let s = format!("{e:#}");
     s.lines().next().unwrap_or("").to_owned()
 }
@@ -230,7 +181,7 @@ pub struct Export {
     pub kind: String,
 }
 
-/// The module's exports, described for `ifaddr policy check`.
+/// The module's exports, described for `ifaddrc check`.
 pub fn describe(module: &Module) -> (Vec<Export>, Vec<String>) {
     let exports = module
         .exports()
@@ -620,22 +571,32 @@ mod alarm {
 
         /// A run whose alarm fired is interrupted; another run, in the same process and with
         /// its alarm still pending, is not.
-        #[cfg(feature = "policy")]
         #[test]
         fn only_due_runs_are_ticked() {
-            use super::super::{config, store, LIMITS};
-            let wasm = wat::parse_str(r#"(module (func (export "f")))"#).unwrap();
+            use super::super::{engine, store, LIMITS};
+            use crate::policy::tests::ifaddrc;
+            // A policy (so that ifaddrc compiles it) with one more export, `f`, to call.
+            let text = r#"(module
+              (memory (export "memory") 1)
+              (func (export "ifaddr_policy_abi") (result i32) (i32.const 0x10000))
+              (func (export "ifaddr_policy_buffer") (result i32) (i32.const 1024))
+              (func (export "ifaddr_policy_evaluate") (param i32) (result i32) (i32.const 0))
+              (func (export "f")))"#;
+            let dir = std::env::temp_dir().join(format!("ifaddr-alarm-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let wasm = dir.join("f.wasm");
+            std::fs::write(&wasm, wat::parse_str(text).unwrap()).unwrap();
+            let art = ifaddrc::compile(&wasm, &dir.join("cache")).unwrap();
             let call = |engine: &Engine, store: &mut wasmtime::Store<_>| {
-                let module = wasmtime::Module::new(engine, &wasm).unwrap();
+                // SAFETY: the artifact was written just now by ifaddrc for this engine
+                // configuration, and nothing changes it while the module lives.
+                let module = unsafe { wasmtime::Module::deserialize_file(engine, &art) }.unwrap();
                 let instance = wasmtime::Instance::new(&mut *store, &module, &[])?;
                 instance
                     .get_typed_func::<(), ()>(&mut *store, "f")?
                     .call(&mut *store, ())
             };
-            let (due, later) = (
-                Engine::new(&config().unwrap()).unwrap(),
-                Engine::new(&config().unwrap()).unwrap(),
-            );
+            let (due, later) = (engine().unwrap(), engine().unwrap());
             let mut s_due = store(&due, &LIMITS).unwrap();
             let mut s_later = store(&later, &LIMITS).unwrap();
             let _a = Alarm::set(&due, Duration::from_millis(1)).unwrap();
@@ -647,6 +608,7 @@ mod alarm {
                 Some(&wasmtime::Trap::Interrupt)
             );
             call(&later, &mut s_later).unwrap();
+            let _ = std::fs::remove_dir_all(&dir);
         }
     }
 }

@@ -1,5 +1,9 @@
 //! The policy engine in-process: every misbehaviour of a module has a defined outcome within
-//! bounded time, and well-behaved modules' verdicts and state blobs come through.
+//! bounded time, and well-behaved modules' verdicts and state blobs come through. Modules are
+//! compiled by `ifaddrc`, as on a node; the agent only loads their artifacts.
+
+#[path = "../../tests/common/ifaddrc.rs"]
+pub(super) mod ifaddrc;
 
 use super::*;
 use crate::sys::Counters;
@@ -70,8 +74,21 @@ impl Fx {
         p.to_str().unwrap().to_owned()
     }
 
+    /// Write the module and compile it into the cache, as `ifaddrc compile` on a node.
     fn wat(&self, name: &str, text: &str) -> String {
-        self.write(name, &wat::parse_str(text).unwrap())
+        let p = self.write(name, &wat::parse_str(text).unwrap());
+        if let Err(e) = ifaddrc::compile(Path::new(&p), &self.dirs.cache) {
+            panic!("ifaddrc compile {p}: {e}");
+        }
+        p
+    }
+
+    /// Write the module, which `ifaddrc compile` must refuse; the path and ifaddrc's reason.
+    fn refused(&self, name: &str, bytes: &[u8]) -> (String, String) {
+        let p = self.write(name, bytes);
+        let e = ifaddrc::compile(Path::new(&p), &self.dirs.cache).unwrap_err();
+        assert!(e.starts_with("exit Some(5): "), "{e}");
+        (p, e)
     }
 
     fn params(&self, policy: &str, args: &str) -> (Params, OpContext) {
@@ -161,68 +178,86 @@ fn expect(r: (Outcome, Duration), exit: Exit, needle: &str, bound: Duration) {
     assert!(took < bound, "took {took:?}, bound {bound:?}");
 }
 
-/// Generous bound for a run that includes compiling the module in a debug build.
-const COMPILE: Duration = Duration::from_secs(5);
+/// Generous bound for a run in a debug build (loading the artifact included).
+const BOUND: Duration = Duration::from_secs(5);
 
 #[test]
-fn running_and_artifact_is_cached() {
+fn running_from_the_artifact_only() {
     let f = fx("running");
     let p = f.wat("ok.wasm", &module("", "(call $verdict (i32.const 0))"));
-    let (o, _) = f.eval(&p, true);
-    assert_eq!(
-        o,
-        Outcome {
-            exit: Exit::Success,
-            reason: None
-        }
-    );
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
     let arts: Vec<_> = std::fs::read_dir(&f.dirs.cache).unwrap().collect();
     assert_eq!(arts.len(), 1);
     let art = arts[0].as_ref().unwrap().path();
-    assert_eq!(
-        std::fs::metadata(&art).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    assert_eq!(
-        std::fs::metadata(&f.dirs.cache)
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o700
-    );
-    // Second run loads the artifact.
-    let (o, _) = f.eval(&p, true);
-    assert_eq!(o.exit, Exit::Success);
-    // A tampered artifact (group-writable) is refused and, in a compiling build, replaced.
-    std::fs::set_permissions(&art, std::fs::Permissions::from_mode(0o664)).unwrap();
-    let (o, _) = f.eval(&p, true);
-    assert_eq!(o.exit, Exit::Success);
-    assert_eq!(
-        std::fs::metadata(&art).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    // Garbage in place of the artifact: same.
-    std::fs::write(&art, b"not an artifact").unwrap();
-    let (o, _) = f.eval(&p, true);
-    assert_eq!(o.exit, Exit::Success);
-    // A symbolic link to a good artifact: not followed, replaced by a file.
-    let copy = f.dir.join("copy.cwasm");
-    std::fs::copy(&art, &copy).unwrap();
-    std::fs::remove_file(&art).unwrap();
-    std::os::unix::fs::symlink(&copy, &art).unwrap();
-    let (o, _) = f.eval(&p, true);
-    assert_eq!(o.exit, Exit::Success);
-    assert!(std::fs::symlink_metadata(&art)
-        .unwrap()
-        .file_type()
-        .is_file());
-    // An empty one (nothing to map): refused and replaced too.
-    std::fs::write(&art, b"").unwrap();
-    let (o, _) = f.eval(&p, true);
-    assert_eq!(o.exit, Exit::Success);
-    assert!(std::fs::metadata(&art).unwrap().len() > 0);
+    assert_eq!(mode(&art), 0o600);
+    assert_eq!(mode(&f.dirs.cache), 0o700);
+    let ok = Outcome {
+        exit: Exit::Success,
+        reason: None,
+    };
+    assert_eq!(f.eval(&p, true).0, ok);
     assert!(validate_in(&f.dirs, &f.params(&p, "").0).is_ok());
+    let fix = format!(
+        "run `ifaddrc compile {p} --cache-dir {}`",
+        f.dirs.cache.display()
+    );
+    // Every artifact the agent cannot trust or load answers 5 with the command that fixes it,
+    // and is left alone: the agent never writes the cache.
+    let broken: [(&str, &dyn Fn()); 4] = [
+        ("is writable by group or others", &|| {
+            std::fs::set_permissions(&art, std::fs::Permissions::from_mode(0o664)).unwrap()
+        }),
+        ("is unusable", &|| {
+            std::fs::write(&art, b"not an artifact").unwrap()
+        }),
+        ("is a symbolic link", &|| {
+            let copy = f.dir.join("copy.cwasm");
+            std::fs::rename(&art, &copy).unwrap();
+            std::os::unix::fs::symlink(&copy, &art).unwrap();
+        }),
+        ("is unusable", &|| std::fs::write(&art, b"").unwrap()),
+    ];
+    for (needle, damage) in broken {
+        damage();
+        let (o, _) = f.eval(&p, true);
+        assert_eq!(o.exit, Exit::ErrInstalled, "{needle}: {o:?}");
+        let r = o.reason.unwrap();
+        assert!(r.contains(needle) && r.ends_with(&fix), "{needle}: {r}");
+        assert_eq!(validate_in(&f.dirs, &f.params(&p, "").0).unwrap_err().1, r);
+        // What the reason says fixes it.
+        let _ = std::fs::remove_file(&art);
+        assert_eq!(ifaddrc::compile(Path::new(&p), &f.dirs.cache).unwrap(), art);
+        assert_eq!(f.eval(&p, true).0, ok);
+    }
+    // No artifact at all.
+    std::fs::remove_file(&art).unwrap();
+    let r = f.eval(&p, true).0.reason.unwrap();
+    assert!(
+        r.contains("no precompiled artifact") && r.ends_with(&fix),
+        "{r}"
+    );
+    // An artifact of the same module for another engine (another ifaddr or wasmtime).
+    let other = art.with_file_name(format!(
+        "{}-0123456789abcdef.cwasm",
+        art.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .split('-')
+            .next()
+            .unwrap()
+    ));
+    std::fs::write(&other, b"old").unwrap();
+    std::fs::set_permissions(&other, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let r = f.eval(&p, true).0.reason.unwrap();
+    assert!(
+        r.contains("was made by another ifaddr or wasmtime") && r.ends_with(&fix),
+        "{r}"
+    );
+    // Compiling again replaces it.
+    ifaddrc::compile(Path::new(&p), &f.dirs.cache).unwrap();
+    assert!(!other.exists());
+    assert_eq!(f.eval(&p, true).0, ok);
 }
 
 #[test]
@@ -334,7 +369,7 @@ fn trap() {
         f.eval(&p, true),
         Exit::ErrGeneric,
         "trapped: wasm `unreachable`",
-        COMPILE,
+        BOUND,
     );
     let p = f.wat(
         "div.wasm",
@@ -344,14 +379,14 @@ fn trap() {
         f.eval(&p, true),
         Exit::ErrGeneric,
         "trapped: integer divide by zero",
-        COMPILE,
+        BOUND,
     );
     let p = f.wat("oob.wasm", &module("", "(i32.load (i32.const 0x7ffffff0))"));
     expect(
         f.eval(&p, true),
         Exit::ErrGeneric,
         "trapped: out of bounds memory access",
-        COMPILE,
+        BOUND,
     );
 }
 
@@ -503,7 +538,7 @@ fn loop_in_start_function_is_bounded_too() {
     // validate does not run the module, so it cannot hang.
     let t = Instant::now();
     assert!(validate_in(&f.dirs, &f.params(&p, "").0).is_ok());
-    assert!(t.elapsed() < COMPILE);
+    assert!(t.elapsed() < BOUND);
     expect(
         f.eval(&p, true),
         Exit::ErrGeneric,
@@ -526,7 +561,7 @@ fn memory_growth_past_the_limit() {
         f.eval(&p, true),
         Exit::ErrGeneric,
         "past the 1024 KiB limit",
-        COMPILE,
+        BOUND,
     );
     // Growing within the limit is fine.
     let p = f.wat(
@@ -536,19 +571,7 @@ fn memory_growth_past_the_limit() {
             "(drop (memory.grow (i32.const 8))) (call $verdict (i32.const 0))",
         ),
     );
-    expect(f.eval(&p, true), Exit::Success, "", COMPILE);
-    // A module that starts too big is refused before it runs.
-    let big = module("", "(call $verdict (i32.const 0))").replace(
-        "(memory (export \"memory\") 1)",
-        "(memory (export \"memory\") 17)",
-    );
-    let p = f.wat("big.wasm", &big);
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "more than the 1024 KiB limit",
-        COMPILE,
-    );
+    expect(f.eval(&p, true), Exit::Success, "", BOUND);
 }
 
 #[test]
@@ -565,7 +588,7 @@ fn stack_overflow() {
         f.eval(&p, true),
         Exit::ErrGeneric,
         "overflowed its 256 KiB stack",
-        COMPILE,
+        BOUND,
     );
 }
 
@@ -581,60 +604,63 @@ fn wrong_abi() {
         f.eval(&p, true),
         Exit::ErrInstalled,
         "speaks ABI 2.0",
-        COMPILE,
+        BOUND,
     );
-    let p = f.wat(
-        "noeval.wasm",
-        r#"(module (memory (export "memory") 1)
-        (func (export "ifaddr_policy_abi") (result i32) (i32.const 0x10000))
-        (func (export "ifaddr_policy_buffer") (result i32) (i32.const 0)))"#,
-    );
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "does not export ifaddr_policy_evaluate",
-        COMPILE,
-    );
-    let p = f.wat(
-        "nomem.wasm",
-        r#"(module
-        (func (export "ifaddr_policy_abi") (result i32) (i32.const 0x10000)))"#,
-    );
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "does not export memory",
-        COMPILE,
-    );
+    // Modules without the policy exports are refused when they are compiled, so the agent
+    // never has an artifact for them.
     let sig = module("", "(call $verdict (i32.const 0))")
         .replace(
             "(param $len i32) (result i32)",
             "(param $len i64) (result i32)",
         )
         .replace("(call $verdict", "(drop (local.get $len)) (call $verdict");
-    let p = f.wat("sig.wasm", &sig);
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "export ifaddr_policy_evaluate has the wrong signature",
-        COMPILE,
-    );
     let imp = module("", "(call $verdict (i32.const 0))").replacen(
         "(module",
         "(module (import \"wasi_snapshot_preview1\" \"fd_write\" (func (param i32 i32 i32 i32) (result i32)))",
         1,
     );
-    let p = f.wat("imp.wasm", &imp);
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "imports wasi_snapshot_preview1::fd_write",
-        COMPILE,
+    let big = module("", "(call $verdict (i32.const 0))").replace(
+        "(memory (export \"memory\") 1)",
+        "(memory (export \"memory\") 17)",
     );
-    assert_eq!(
-        validate_in(&f.dirs, &f.params(&p, "").0).unwrap_err().0,
-        Exit::ErrInstalled
-    );
+    let cases = [
+        (
+            "noeval.wasm",
+            r#"(module (memory (export "memory") 1)
+        (func (export "ifaddr_policy_abi") (result i32) (i32.const 0x10000))
+        (func (export "ifaddr_policy_buffer") (result i32) (i32.const 0)))"#
+                .to_owned(),
+            "does not export ifaddr_policy_evaluate",
+        ),
+        (
+            "nomem.wasm",
+            r#"(module
+        (func (export "ifaddr_policy_abi") (result i32) (i32.const 0x10000)))"#
+                .to_owned(),
+            "does not export memory",
+        ),
+        (
+            "sig.wasm",
+            sig,
+            "export ifaddr_policy_evaluate has the wrong signature",
+        ),
+        ("imp.wasm", imp, "imports wasi_snapshot_preview1::fd_write"),
+        ("big.wasm", big, "more than the 1024 KiB limit"),
+    ];
+    for (name, text, needle) in cases {
+        let (p, e) = f.refused(name, &wat::parse_str(&text).unwrap());
+        assert!(e.contains(needle), "{name}: {e}");
+        expect(
+            f.eval(&p, true),
+            Exit::ErrInstalled,
+            "no precompiled artifact",
+            BOUND,
+        );
+        assert_eq!(
+            validate_in(&f.dirs, &f.params(&p, "").0).unwrap_err().0,
+            Exit::ErrInstalled
+        );
+    }
 }
 
 #[test]
@@ -647,34 +673,22 @@ fn missing_and_corrupt_files() {
         "does not exist",
         Duration::from_secs(1),
     );
-    let p = f.write("junk.wasm", b"\0asm\x01\0\0\0\x01\xff\xff\xff");
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "is not a valid WebAssembly module",
-        COMPILE,
-    );
-    let p = f.write("text.wasm", b"hello, world");
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "is not a valid WebAssembly module",
-        COMPILE,
-    );
-    let p = f.write("empty.wasm", b"");
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "is not a valid WebAssembly module",
-        COMPILE,
-    );
+    for (name, bytes) in [
+        ("junk.wasm", &b"\0asm\x01\0\0\0\x01\xff\xff\xff"[..]),
+        ("text.wasm", b"hello, world"),
+        ("empty.wasm", b""),
+    ] {
+        let (p, e) = f.refused(name, bytes);
+        assert!(e.contains("is not a valid WebAssembly module"), "{e}");
+        expect(
+            f.eval(&p, true),
+            Exit::ErrInstalled,
+            "no precompiled artifact",
+            BOUND,
+        );
+    }
     let p = f.write("huge.wasm", &vec![0u8; MODULE_MAX as usize + 1]);
-    expect(
-        f.eval(&p, true),
-        Exit::ErrInstalled,
-        "is too large",
-        COMPILE,
-    );
+    expect(f.eval(&p, true), Exit::ErrInstalled, "is too large", BOUND);
     let (p, _) = f.params(missing.to_str().unwrap(), "");
     assert_eq!(validate_in(&f.dirs, &p).unwrap_err().0, Exit::ErrInstalled);
 }
@@ -739,7 +753,7 @@ fn garbage_verdicts() {
     ];
     for (name, body, needle) in cases {
         let p = f.wat(name, &module("", body));
-        expect(f.eval(&p, true), Exit::ErrGeneric, needle, COMPILE);
+        expect(f.eval(&p, true), Exit::ErrGeneric, needle, BOUND);
     }
     // The buffer pointer itself is garbage.
     let p = f.wat(
@@ -753,7 +767,7 @@ fn garbage_verdicts() {
         f.eval(&p, true),
         Exit::ErrGeneric,
         "exchange buffer at 0xfde8 is outside its memory",
-        COMPILE,
+        BOUND,
     );
 }
 

@@ -42,7 +42,7 @@ impl std::fmt::Display for Refused {
 }
 
 /// The owner trusted files must have: root, or the invoking user when not root (so tests and
-/// `ifaddr policy check` work unprivileged; the agent itself runs as root).
+/// `ifaddrc check` work unprivileged; the agent itself runs as root).
 pub fn trusted_uid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }

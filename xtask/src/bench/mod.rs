@@ -88,10 +88,14 @@ impl Bench {
     }
 
     fn once(&self, agent: Agent, action: &str, env: &[(&str, &str)]) -> Result<Sample, String> {
-        let inner = self.command(agent, action, env);
+        self.launch(&self.command(agent, action, env))
+    }
+
+    /// Run `inner` under the launcher.
+    fn launch(&self, inner: &Command) -> Result<Sample, String> {
         let mut c = Command::new(&self.launcher);
         c.arg(inner.get_program()).args(inner.get_args());
-        copy_env(&inner, &mut c);
+        copy_env(inner, &mut c);
         c.stdout(std::process::Stdio::piped());
         let out = c.output().map_err(|e| format!("launcher: {e}"))?;
         let text = String::from_utf8_lossy(&out.stdout);
@@ -107,6 +111,24 @@ impl Bench {
             rss_kib: rss as u64,
             code: code as i32,
         })
+    }
+
+    /// The exec floor: `n` runs of a static program that does nothing, under the same
+    /// launcher.
+    fn floor(&self, n: usize) -> Result<Stats, String> {
+        let src = root().join("target/bench-noop.c");
+        let exe = root().join("target/bench-noop");
+        std::fs::write(&src, "int main(void) { return 0; }\n").map_err(|e| e.to_string())?;
+        run(Command::new("cc")
+            .args(["-static", "-O2", "-o"])
+            .arg(&exe)
+            .arg(&src))?;
+        let noop = Command::new(&exe);
+        self.launch(&noop)?;
+        let v = (0..n)
+            .map(|_| self.launch(&noop))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(stats(&v))
     }
 
     /// Run `action` `n` times, each run expected to exit with `want`.
@@ -377,34 +399,21 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     }
     crate::deps::apt(&["resource-agents", "iproute2", "strace", "binutils"])?;
     // --quick proves the harness works with the debug build the tests already made; figures
-    // come from the static release build `cargo xtask dist` ships for Linux, with the glibc
-    // build (what a plain `cargo build --release` makes) measured beside it.
-    // The static runtime-only build (for minimal images) is measured too: monitor, memory and
-    // policies (loading the artifacts the default build compiled and cached).
-    let (bin, glibc, minimal) = if o.quick {
+    // come from the static release build that `cargo xtask dist`, `cargo xtask install` and
+    // the packages ship for Linux, with the glibc build (a plain `cargo build --release`,
+    // for development) measured beside it. Policies are compiled by `ifaddrc` into the
+    // agent's cache, as on a node.
+    let (bin, glibc) = if o.quick {
         run(cargo().args(["build", "-p", "ifaddr"]))?;
-        (root().join("target/debug/ifaddr"), None, None)
+        (root().join("target/debug/ifaddr"), None)
     } else {
         run(cargo().args(["build", "--release", "-p", "ifaddr"]))?;
-        // Both static builds land on the same path: keep a copy of each.
-        let keep = |from: PathBuf, name: &str| -> Result<PathBuf, String> {
-            let to = root().join("target/bench-bins").join(name);
-            std::fs::create_dir_all(to.parent().unwrap()).map_err(|e| e.to_string())?;
-            std::fs::copy(&from, &to).map_err(|e| format!("copy {}: {e}", from.display()))?;
-            Ok(to)
-        };
-        let minimal = keep(
-            crate::dist::build_musl(&crate::dist::RUNTIME_ONLY_ARGS)?,
-            "ifaddr-static-runtime-only",
-        )?;
-        let default = keep(crate::dist::build_musl(&[])?, "ifaddr-static")?;
-        (
-            default,
-            Some(root().join("target/release/ifaddr")),
-            Some(minimal),
-        )
+        let musl = crate::dist::build(crate::dist::MUSL, "ifaddr", false)?;
+        crate::dist::check_agent(crate::dist::MUSL, &musl)?;
+        (musl, Some(root().join("target/release/ifaddr")))
     };
     let policies = crate::util::built_policies();
+    let ifaddrc = crate::dist::host_ifaddrc()?;
     let mut out = String::new();
     let n = o.runs;
     let lab = Lab::new()?;
@@ -460,6 +469,17 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         ratios.push((op.to_owned(), med[1] / med[0], rss[1] / rss[0]));
         Ok(())
     };
+    // The exec floor: the same launcher running a static program that does nothing.
+    let floor = b.floor(n)?;
+    writeln!(
+        out,
+        "| exec floor (static do-nothing program) | - | {} | {}-{} | {} |",
+        ms(floor.median),
+        ms(floor.p10),
+        ms(floor.p90),
+        floor.rss_kib
+    )
+    .unwrap();
     pair(&mut out, "monitor, absent, nic given", "monitor", &nic, 7)?;
     pair(
         &mut out,
@@ -514,14 +534,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         bin: glibc.clone(),
         launcher: b.launcher.clone(),
     });
-    let m = minimal.as_ref().map(|minimal| Bench {
-        bin: minimal.clone(),
-        launcher: b.launcher.clone(),
-    });
-    for (build, other) in [
-        ("glibc build (dynamic)", &g),
-        ("static runtime-only build", &m),
-    ] {
+    for (build, other) in [("glibc build (dynamic)", &g)] {
         let Some(other) = other else { continue };
         for (op, env) in [("nic given", &nic[..]), ("nic detected", &auto[..])] {
             let s = other.measure(Agent::Ifaddr, "monitor", env, 0, n)?;
@@ -537,12 +550,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         let dir = std::env::temp_dir().join("ifaddr-bench-policies");
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        // The default static build first: it compiles and caches the artifacts that the
-        // runtime-only build then loads.
         let mut builds = vec![("static", &b)];
-        if let Some(m) = &m {
-            builds.push(("static runtime-only", m));
-        }
         if let Some(g) = &g {
             builds.push(("glibc", g));
         }
@@ -550,6 +558,12 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             let dest = dir.join(p.file_name().unwrap());
             std::fs::copy(p, &dest).map_err(|e| e.to_string())?;
             sh(&format!("chmod 0644 {}", dest.display()))?;
+            crate::dist::compile_policy(
+                &ifaddrc,
+                &dest,
+                Path::new(crate::dist::CACHE),
+                crate::dist::MUSL,
+            )?;
             let pol = dest.to_string_lossy().into_owned();
             let args = if pol.contains("error") {
                 "rate=1000"
@@ -663,53 +677,53 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
 
     // Sizes.
     let mut sizes = String::new();
-    let default = stripped_size(&bin)?;
     writeln!(
         sizes,
-        "| default build (policies with the Cranelift compiler){} | {} |",
+        "| the agent{} | {} |",
         if glibc.is_some() {
             ", static (musl), the one measured above"
         } else {
             ""
         },
-        kib(default)
+        kib(stripped_size(&bin)?)
     )
     .unwrap();
-    for (path, label) in [
-        (
-            &minimal,
-            "runtime-only build, static (musl; `cargo xtask dist --runtime-only`)",
-        ),
-        (&glibc, "default build, glibc (dynamic)"),
-    ] {
-        if let Some(path) = path {
-            writeln!(sizes, "| {label} | {} |", kib(stripped_size(path)?)).unwrap();
-        }
+    if let Some(glibc) = &glibc {
+        writeln!(
+            sizes,
+            "| the agent, glibc (dynamic) | {} |",
+            kib(stripped_size(glibc)?)
+        )
+        .unwrap();
     }
     if !o.quick {
-        let rt_dir = root().join("target/bench-runtime");
-        let variants: [(&[&str], &str); 2] = [
-            (
-                &["--features", "policy-runtime"],
-                "runtime-only build, glibc (loads precompiled policies)",
-            ),
-            (&[], "no policy support, glibc (core + host + std)"),
-        ];
-        for (features, label) in variants {
-            run(cargo()
-                .args([
-                    "build",
-                    "--release",
-                    "-p",
-                    "ifaddr",
-                    "--no-default-features",
-                ])
-                .args(features)
-                .arg("--target-dir")
-                .arg(&rt_dir))?;
-            let size = stripped_size(&rt_dir.join("release/ifaddr"))?;
-            writeln!(sizes, "| {label} | {} |", kib(size)).unwrap();
-        }
+        let rt_dir = root().join("target/bench-sizes");
+        run(cargo()
+            .args(["build", "--release", "-p", "ifaddrc", "--target-dir"])
+            .arg(&rt_dir))?;
+        writeln!(
+            sizes,
+            "| the policy compiler `ifaddrc`, glibc (not on the monitor path) | {} |",
+            kib(stripped_size(&rt_dir.join("release/ifaddrc"))?)
+        )
+        .unwrap();
+        run(cargo()
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "ifaddr",
+                "--no-default-features",
+                "--target-dir",
+            ])
+            .arg(&rt_dir))?;
+        let size = stripped_size(&rt_dir.join("release/ifaddr"))?;
+        writeln!(
+            sizes,
+            "| the agent without policy support, glibc (core + host + std) | {} |",
+            kib(size)
+        )
+        .unwrap();
         let core_bytes = core_text_bytes(&rt_dir)?;
         writeln!(
             sizes,
@@ -804,76 +818,4 @@ fn core_text_bytes(target_dir: &Path) -> Result<u64, String> {
         .lines()
         .filter_map(|l| l.split_whitespace().next()?.parse::<u64>().ok())
         .sum())
-}
-
-/// For `cargo xtask link-order`: the addresses of the code blocks `bin` executes, in order
-/// of first execution, over the actions Pacemaker runs (Valgrind's lackey tool, in the
-/// benchmark's namespace): monitor absent and present, nic given and detected, start, stop,
-/// validate-all, meta-data, and monitor with each example policy (the second run of each,
-/// which loads the artifact the first compiled or finds it cached).
-pub fn trace_blocks(bin: &Path) -> Result<Vec<u64>, String> {
-    let b = Bench {
-        bin: bin.to_owned(),
-        launcher: PathBuf::new(),
-    };
-    let _lab = Lab::new()?;
-    let nic = [("ip", "192.0.2.200"), ("nic", "v1"), ("cidr_netmask", "24")];
-    let auto = [("ip", "192.0.2.200")];
-    let log = std::env::temp_dir().join("ifaddr-link-order.lackey");
-    let mut seen = std::collections::HashSet::new();
-    let mut blocks = Vec::new();
-    let mut trace = |action: &str, env: &[(&str, &str)], want: i32| -> Result<(), String> {
-        let inner = b.command(Agent::Ifaddr, action, env);
-        let mut c = Command::new("ip");
-        c.args(["netns", "exec", NS, "valgrind", "--tool=lackey"])
-            .arg("--trace-superblocks=yes")
-            .arg(format!("--log-file={}", log.display()))
-            .arg(inner.get_program())
-            .args(inner.get_args());
-        copy_env(&inner, &mut c);
-        let st = c.status().map_err(|e| format!("valgrind: {e}"))?;
-        if st.code() != Some(want) {
-            return Err(format!(
-                "{action} under valgrind exited {st}, expected {want}"
-            ));
-        }
-        let text = std::fs::read_to_string(&log).map_err(|e| e.to_string())?;
-        for l in text.lines() {
-            if let Some(a) = l.strip_prefix("SB ") {
-                if let Ok(a) = u64::from_str_radix(a.trim(), 16) {
-                    if seen.insert(a) {
-                        blocks.push(a);
-                    }
-                }
-            }
-        }
-        Ok(())
-    };
-    trace("meta-data", &[], 0)?;
-    trace("validate-all", &nic, 0)?;
-    trace("monitor", &nic, 7)?;
-    trace("monitor", &auto, 7)?;
-    trace("start", &nic, 0)?;
-    trace("monitor", &nic, 0)?;
-    trace("monitor", &auto, 0)?;
-    let dir = std::env::temp_dir().join("ifaddr-link-order-policies");
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    for p in crate::util::built_policies() {
-        let dest = dir.join(p.file_name().unwrap());
-        std::fs::copy(&p, &dest).map_err(|e| e.to_string())?;
-        sh(&format!("chmod 0644 {}", dest.display()))?;
-        let pol = dest.to_string_lossy().into_owned();
-        let mut env = nic.to_vec();
-        env.push(("policy", &pol));
-        if pol.contains("error") {
-            env.push(("policy_args", "rate=1000"));
-        }
-        // The runtime-only build cannot compile: the default build traced first cached it.
-        let _ = b.command(Agent::Ifaddr, "monitor", &env).status();
-        trace("monitor", &env, 0)?;
-    }
-    trace("stop", &nic, 0)?;
-    let _ = std::fs::remove_file(&log);
-    Ok(blocks)
 }
