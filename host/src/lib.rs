@@ -8,6 +8,8 @@
 //! the policy loading path and the state-file decoder; the binary (`src/main.rs`) only calls
 //! [`main`]. Nothing here is a stable API.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 mod agent;
 #[doc(hidden)]
 pub mod fuzzing;

@@ -1,6 +1,8 @@
 //! The `ifaddr` binary; everything lives in the library (`src/lib.rs`), except the choice of
 //! memory allocator, which belongs to the executable.
 
+#![deny(clippy::undocumented_unsafe_blocks)]
+
 fn main() -> std::process::ExitCode {
     ifaddr::main()
 }

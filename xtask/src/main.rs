@@ -13,6 +13,8 @@ mod fuzz;
 mod install;
 mod lab;
 mod policies;
+#[cfg(test)]
+mod tidy;
 mod util;
 
 use std::process::ExitCode;

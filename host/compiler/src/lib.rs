@@ -7,6 +7,8 @@
 //! here is one the agent of the same version accepts. The library half exists for the fuzz
 //! targets and the tests; the binary (`src/main.rs`) is the command line.
 
+#![forbid(unsafe_code)]
+
 use ifaddr::policy::engine::{self, Triple, HOST};
 use ifaddr::policy::{hex, sha256, trust, Failure, MODULE_MAX};
 use std::path::{Path, PathBuf};
