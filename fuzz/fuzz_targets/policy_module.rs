@@ -12,7 +12,7 @@
 #![no_main]
 
 use arbitrary::Unstructured;
-use ifaddr::fuzzing::{Failure, MODULE_MAX};
+use ifaddr::policy::{Failure, MODULE_MAX};
 use ifaddrc::fuzzing::{policy_module, FUZZ_LIMITS};
 use ifaddr_core::policy::{
     ABI_MAJOR, EXPORT_ABI, EXPORT_BUFFER, EXPORT_EVALUATE, EXPORT_MEMORY, MESSAGE_MAX, OUTPUT_MAX,

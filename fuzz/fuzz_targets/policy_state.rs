@@ -1,5 +1,5 @@
-//! The per-instance policy state file (`host/src/policy/state.rs`) through the agent's own
-//! decoder and slot writer (`ifaddr::fuzzing::policy_state`, `policy_state_save`).
+//! The per-instance policy state file's format (`ifaddr_core::policy::state`, which the
+//! agent's `host/src/policy/state.rs` reads and writes) through its decoder and slot writer.
 //!
 //! Input starting with a NUL byte is the file's content (the rest of it); any other input
 //! builds a file from up to two slots written by the agent's encoder, with arbitrary fields and
@@ -11,7 +11,9 @@
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
-use ifaddr::fuzzing::{policy_state, policy_state_save, State, STATE_FILE_SIZE, STATE_SLOT};
+use ifaddr_core::policy::state::{
+    decode as policy_state, State, FILE_SIZE as STATE_FILE_SIZE, SLOT as STATE_SLOT,
+};
 use ifaddr_core::policy::STATE_MAX;
 use libfuzzer_sys::fuzz_target;
 
@@ -29,7 +31,8 @@ impl Fields {
     fn apply(&self, s: &mut State) {
         s.start_ms = self.start_ms;
         s.monitors = self.monitors;
-        s.blob = self.blob[..self.blob.len().min(STATE_MAX)].to_vec();
+        s.blob = heapless::Vec::from_slice(&self.blob[..self.blob.len().min(STATE_MAX)])
+            .expect("at most STATE_MAX bytes");
     }
 
     fn state(&self) -> State {
@@ -63,6 +66,16 @@ fn check_from_slot(file: &[u8], s: &State) {
         .chunks(STATE_SLOT)
         .any(|c| c.len() == STATE_SLOT && c[..30] == enc[..30] && c[32..32 + n] == s.blob[..]);
     assert!(found, "{s:?} is in no slot of the file");
+}
+
+/// What the agent's `state::save` makes of a state file holding `file`: a file of the wrong
+/// size is replaced by zeros first, then the next slot is written.
+fn policy_state_save(file: &mut Vec<u8>, s: &State) {
+    if file.len() != STATE_FILE_SIZE {
+        *file = vec![0; STATE_FILE_SIZE];
+    }
+    let (offset, slot) = s.next_slot();
+    file[offset..offset + STATE_SLOT].copy_from_slice(&slot);
 }
 
 /// The fields of `s`, with the start as the file keeps it (`u64::MAX` is "no start").

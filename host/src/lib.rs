@@ -3,16 +3,13 @@
 //! `ifaddr ACTION` with the OCF environment performs one OCF action and exits with its OCF
 //! code. The agent never executes another program.
 //!
-//! The agent is a library so that the policy compiler (`ifaddrc`, host/compiler) shares its
-//! engine configuration, trust rules and sandbox, and so that the fuzz targets (`fuzz/`) reach
-//! the policy loading path and the state-file decoder; the binary (`src/main.rs`) only calls
-//! [`main`]. Nothing here is a stable API.
+//! The agent is a library so that the policy compiler (`ifaddrc`, host/compiler) and the fuzz
+//! targets (`fuzz/`) share its engine configuration, trust rules and sandbox; the binary
+//! (`src/main.rs`) only calls [`main`]. Nothing here is a stable API.
 
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod agent;
-#[doc(hidden)]
-pub mod fuzzing;
 mod log;
 #[doc(hidden)]
 pub mod policy;

@@ -431,7 +431,8 @@ fn evaluate_in(
         }
     };
     st.monitors = obs.monitors;
-    st.blob = verdict.state_bytes().to_vec();
+    // `Verdict::decode` bounds the state by STATE_MAX, the blob's capacity.
+    st.blob = heapless::Vec::from_slice(verdict.state_bytes()).unwrap_or_default();
     state::save(&state_path, &st);
     // `Verdict::decode` only accepts valid codes; Failed is the defined answer otherwise.
     let decision = verdict.decision().unwrap_or(Decision::Failed);

@@ -5,127 +5,15 @@
 //!
 //! Updates are atomic without a rename or an fsync per monitor (either costs milliseconds
 //! when `HA_RSCTMP` is on a disk rather than tmpfs): the file has two checksummed slots with a
-//! sequence number; a save overwrites the older slot in place, a load takes the valid slot
-//! with the higher number. A torn or lost write leaves the previous state readable.
+//! sequence number (the format: `ifaddr_core::policy::state`); a save overwrites the older
+//! slot in place, a load takes the valid slot with the higher number. A torn or lost write
+//! leaves the previous state readable. This module does the file I/O.
 
 use super::trust;
-use ifaddr_core::policy::STATE_MAX;
+pub use ifaddr_core::policy::state::{decode, State, FILE_SIZE};
 use std::io::Write;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
-
-const MAGIC: &[u8; 4] = b"IFPS";
-const VERSION: u32 = 2;
-/// magic, version, sequence, start, monitors, blob length, reserved, blob, checksum.
-pub const SLOT: usize = 4 + 4 + 8 + 8 + 4 + 2 + 2 + STATE_MAX + 8;
-pub const FILE_SIZE: usize = 2 * SLOT;
-const NO_START: u64 = u64::MAX;
-
-/// What is kept between monitors.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct State {
-    /// Boot-clock milliseconds at start, if the agent saw the start.
-    pub start_ms: Option<u64>,
-    pub monitors: u32,
-    pub blob: Vec<u8>,
-    /// Sequence number of the slot this state was read from (0: none).
-    seq: u64,
-}
-
-impl State {
-    pub fn empty() -> State {
-        State {
-            start_ms: None,
-            monitors: 0,
-            blob: Vec::new(),
-            seq: 0,
-        }
-    }
-
-    /// A fresh state for a resource started at `start_ms`.
-    #[cfg(test)]
-    pub fn started(start_ms: u64) -> State {
-        State {
-            start_ms: Some(start_ms),
-            ..State::empty()
-        }
-    }
-
-    /// Sequence number of the slot this state was read from (0: none).
-    pub fn seq(&self) -> u64 {
-        self.seq
-    }
-
-    /// The slot a save writes, and its offset in the file: the slot after the one this state
-    /// was read from, with the next sequence number. The number saturates rather than wrap:
-    /// a wrapped one would lose to the older slot, so every later save would read back as
-    /// that stale state. (Counting from 1 it is never reached; a file can only hold it if
-    /// someone wrote it so. Saves then all go to the same slot.)
-    pub fn next_slot(&self) -> (usize, [u8; SLOT]) {
-        let seq = self.seq.saturating_add(1);
-        ((seq % 2) as usize * SLOT, self.encode(seq))
-    }
-
-    /// One slot with sequence number `seq`.
-    pub fn encode(&self, seq: u64) -> [u8; SLOT] {
-        let mut b = [0u8; SLOT];
-        b[0..4].copy_from_slice(MAGIC);
-        b[4..8].copy_from_slice(&VERSION.to_le_bytes());
-        b[8..16].copy_from_slice(&seq.to_le_bytes());
-        b[16..24].copy_from_slice(&self.start_ms.unwrap_or(NO_START).to_le_bytes());
-        b[24..28].copy_from_slice(&self.monitors.to_le_bytes());
-        let n = self.blob.len().min(STATE_MAX);
-        b[28..30].copy_from_slice(&(n as u16).to_le_bytes());
-        b[32..32 + n].copy_from_slice(&self.blob[..n]);
-        let sum = fnv1a(&b[..SLOT - 8]);
-        b[SLOT - 8..].copy_from_slice(&sum.to_le_bytes());
-        b
-    }
-
-    fn decode(b: &[u8]) -> Option<State> {
-        if b.len() != SLOT || &b[0..4] != MAGIC {
-            return None;
-        }
-        let u = |r: std::ops::Range<usize>| {
-            let mut a = [0u8; 8];
-            a[..r.len()].copy_from_slice(&b[r]);
-            u64::from_le_bytes(a)
-        };
-        if u(4..8) != u64::from(VERSION) || u(SLOT - 8..SLOT) != fnv1a(&b[..SLOT - 8]) {
-            return None;
-        }
-        let n = u(28..30) as usize;
-        let seq = u(8..16);
-        if n > STATE_MAX || seq == 0 {
-            return None;
-        }
-        let start = u(16..24);
-        Some(State {
-            start_ms: (start != NO_START).then_some(start),
-            monitors: u(24..28) as u32,
-            blob: b[32..32 + n].to_vec(),
-            seq,
-        })
-    }
-}
-
-/// The state a state file's bytes hold: its valid slot with the higher sequence number, or
-/// `None` when no slot is valid or the file is longer than a state file. [`load`] reads the
-/// file and decodes it with this.
-pub fn decode(file: &[u8]) -> Option<State> {
-    if file.len() > FILE_SIZE {
-        return None;
-    }
-    file.chunks(SLOT)
-        .filter_map(State::decode)
-        .max_by_key(|s| s.seq)
-}
-
-fn fnv1a(b: &[u8]) -> u64 {
-    b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &c| {
-        (h ^ u64::from(c)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
-}
 
 /// `${HA_RSCTMP:-/run/resource-agents}/ifaddr`.
 pub fn dir() -> PathBuf {
@@ -274,71 +162,7 @@ pub fn clear(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn with(monitors: u32, blob: &[u8]) -> State {
-        State {
-            monitors,
-            blob: blob.to_vec(),
-            ..State::started(5)
-        }
-    }
-
-    /// Found by the `policy_state` fuzz target: a file whose newer slot had sequence number
-    /// `u64::MAX - 1` or `u64::MAX` made the next saves wrap to 1 and lose to the older slot.
-    #[test]
-    fn saves_read_back_at_the_end_of_the_sequence() {
-        for old in [u64::MAX - 1, u64::MAX] {
-            let mut file = [with(1, b"old").encode(old - 1), with(2, b"old").encode(old)].concat();
-            let mut st = decode(&file).unwrap();
-            for monitors in 3..6 {
-                st.monitors = monitors;
-                let (offset, slot) = st.next_slot();
-                file[offset..offset + SLOT].copy_from_slice(&slot);
-                st = decode(&file).unwrap();
-                assert_eq!(st.monitors, monitors, "after {old}");
-            }
-        }
-    }
-
-    #[test]
-    fn decode_takes_the_newest_valid_slot() {
-        let (a, b) = (with(1, b"a"), with(2, b"bb"));
-        let file = [a.encode(3), b.encode(4)].concat();
-        let got = decode(&file).unwrap();
-        assert_eq!((got.monitors, got.seq()), (2, 4));
-        assert_eq!(got.blob, b"bb");
-        // Either order, and a tie goes to the second slot.
-        assert_eq!(
-            decode(&[b.encode(9), a.encode(8)].concat())
-                .unwrap()
-                .monitors,
-            2
-        );
-        assert_eq!(
-            decode(&[a.encode(7), b.encode(7)].concat())
-                .unwrap()
-                .monitors,
-            2
-        );
-        // One whole slot is enough; a cut one is not.
-        assert_eq!(decode(&a.encode(1)).unwrap().monitors, 1);
-        assert_eq!(decode(&file[..SLOT + 1]).unwrap().monitors, 1);
-        assert_eq!(decode(&file[..SLOT - 1]), None);
-        assert_eq!(decode(&[]), None);
-        // Sequence 0 is never written; a file longer than two slots is not a state file.
-        assert_eq!(decode(&a.encode(0)), None);
-        let mut long = file.clone();
-        long.push(0);
-        assert_eq!(decode(&long), None);
-        // A blob length over STATE_MAX is refused even with a valid checksum.
-        let mut bad = a.encode(1);
-        bad[28..30].copy_from_slice(&(STATE_MAX as u16 + 1).to_le_bytes());
-        let sum = fnv1a(&bad[..SLOT - 8]);
-        bad[SLOT - 8..].copy_from_slice(&sum.to_le_bytes());
-        assert_eq!(decode(&bad), None);
-        // No start is the all-ones start time.
-        assert_eq!(decode(&State::empty().encode(1)).unwrap().start_ms, None);
-    }
+    use ifaddr_core::policy::state::SLOT;
 
     #[test]
     fn round_trip_slots_and_corruption() {
@@ -349,7 +173,7 @@ mod tests {
         assert_eq!(load(&p), State::empty());
         let mut s = State::started(1234);
         s.monitors = 7;
-        s.blob = vec![1, 2, 3];
+        s.blob = heapless::Vec::from_slice(&[1, 2, 3]).unwrap();
         save(&p, &s);
         let a = load(&p);
         assert_eq!(
@@ -364,19 +188,19 @@ mod tests {
         // A second save goes to the other slot; the newer one wins.
         let mut b = a.clone();
         b.monitors = 8;
-        b.blob = vec![9];
+        b.blob = heapless::Vec::from_slice(&[9]).unwrap();
         save(&p, &b);
         let c = load(&p);
         assert_eq!((c.monitors, c.blob.as_slice()), (8, &[9u8][..]));
         // Tear the newer slot: the previous state comes back.
-        let newer = (c.seq % 2) as usize * SLOT;
+        let newer = (c.seq() % 2) as usize * SLOT;
         let mut raw = std::fs::read(&p).unwrap();
         raw[newer + 40] ^= 1;
         std::fs::write(&p, &raw).unwrap();
         let back = load(&p);
         assert_eq!((back.monitors, back.blob.as_slice()), (7, &[1u8, 2, 3][..]));
         // Both torn: empty.
-        raw[(1 - c.seq as usize % 2) * SLOT + 40] ^= 1;
+        raw[(1 - c.seq() as usize % 2) * SLOT + 40] ^= 1;
         std::fs::write(&p, &raw).unwrap();
         assert_eq!(load(&p), State::empty());
         // Short file: empty; the next save repairs it.
