@@ -2,6 +2,8 @@
 //! PyPI tools and cargo tools. Each step says what it installs before doing it.
 
 use crate::util::run;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -45,34 +47,65 @@ pub fn apt(pkgs: &[&str]) -> Result<(), String> {
         return Ok(());
     }
     eprintln!("xtask: installing Debian packages: {}", missing.join(" "));
-    if !APT_UPDATED.swap(true, Ordering::SeqCst) {
-        run(Command::new("apt-get").args(["update", "-qq"]))?;
+    // Packages must not start services on the host (corosync, pacemaker): only the lab's
+    // namespaces run them.
+    let policy = Path::new("/usr/sbin/policy-rc.d");
+    let made_policy = !policy.exists();
+    if made_policy {
+        std::fs::write(
+            policy,
+            "#!/bin/sh\n# written by cargo xtask for one apt-get run\nexit 101\n",
+        )
+        .map_err(|e| format!("cannot write {}: {e}", policy.display()))?;
+        std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755))
+            .map_err(|e| format!("cannot chmod {}: {e}", policy.display()))?;
     }
-    run(Command::new("apt-get")
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .args(["install", "-y", "-qq", "--no-install-recommends"])
-        .args(&missing))
+    let result = if APT_UPDATED.swap(true, Ordering::SeqCst) {
+        Ok(())
+    } else {
+        run(Command::new("apt-get").args(["update", "-qq"]))
+    }
+    .and_then(|()| {
+        run(Command::new("apt-get")
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .args(["install", "-y", "-qq", "--no-install-recommends"])
+            .args(&missing))
+    });
+    if made_policy {
+        let _ = std::fs::remove_file(policy);
+    }
+    result
 }
 
-#[allow(dead_code)] // used by the FreeBSD header check
-/// Install a pinned PyPI package (`name==version`) unless that version is present.
-pub fn pip(spec: &str) -> Result<(), String> {
-    let (name, version) = spec.split_once("==").unwrap_or((spec, ""));
-    let have = Command::new("python3")
-        .args(["-m", "pip", "show", name])
+/// `python3`, or `$PYTHON`.
+pub fn python() -> Command {
+    Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
+}
+
+fn pip_version(package: &str) -> Option<String> {
+    let out = python()
+        .args([
+            "-c",
+            &format!("import importlib.metadata as m; print(m.version('{package}'))"),
+        ])
         .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout).lines().any(|l| {
-                l == format!("Version: {version}")
-                    || (version.is_empty() && l.starts_with("Version:"))
-            })
-        })
-        .unwrap_or(false);
-    if have {
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+/// Install `package==version` with pip unless that version is already there.
+pub fn ensure_pip(package: &str, version: &str) -> Result<(), String> {
+    if pip_version(package).as_deref() == Some(version) {
         return Ok(());
     }
-    eprintln!("xtask: installing {spec} from PyPI");
-    run(Command::new("python3").args(["-m", "pip", "install", "-q", spec]))
+    let spec = format!("{package}=={version}");
+    run(python().args(["-m", "pip", "install", "--quiet", &spec])).map_err(|e| {
+        format!(
+            "{e}\n(installing {spec} needs PyPI; install it by hand where that is not reachable)"
+        )
+    })
 }
 
 /// Everything `cargo xtask ci` needs.

@@ -22,7 +22,8 @@
 //! `--ci` (what CI runs to prove the targets build) turns LTO off so the cross builds fit in
 //! CI's time.
 
-use crate::freebsd::{ensure_pip, ensure_zig, python, ZIGBUILD_VERSION};
+use crate::deps::{ensure_pip, python};
+use crate::freebsd::{ensure_zig, ZIGBUILD_VERSION};
 use crate::util::{built_policies, cargo, root, run, rustup_has_target};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};

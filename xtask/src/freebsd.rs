@@ -97,44 +97,13 @@ pub fn run_check(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// `python3`, or `$PYTHON`.
-pub fn python() -> Command {
-    Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()))
-}
-
-fn pip_version(package: &str) -> Option<String> {
-    let out = python()
-        .args([
-            "-c",
-            &format!("import importlib.metadata as m; print(m.version('{package}'))"),
-        ])
-        .output()
-        .ok()?;
-    out.status
-        .success()
-        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// Install `package==version` with pip unless that version is already there.
-pub fn ensure_pip(package: &str, version: &str) -> Result<(), String> {
-    if pip_version(package).as_deref() == Some(version) {
-        return Ok(());
-    }
-    let spec = format!("{package}=={version}");
-    run(python().args(["-m", "pip", "install", "--quiet", &spec])).map_err(|e| {
-        format!(
-            "{e}\n(installing {spec} needs PyPI; install it by hand where that is not reachable)"
-        )
-    })
-}
-
 pub fn ensure_zig() -> Result<(), String> {
-    ensure_pip("ziglang", ZIG_VERSION)
+    crate::deps::ensure_pip("ziglang", ZIG_VERSION)
 }
 
 /// `zig cc` for `<arch>-freebsd`, strict.
 fn zig_cc(arch: &str) -> Command {
-    let mut c = python();
+    let mut c = crate::deps::python();
     c.args(["-m", "ziglang", "cc", "-target"])
         .arg(format!("{arch}-freebsd"))
         .args([

@@ -382,34 +382,7 @@ pub fn ensure_prerequisites() -> Result<(), String> {
         missing.join(", "),
         packages.join(" ")
     );
-    if find_tool("apt-get").is_none() {
-        return Err(format!(
-            "apt-get not found: install {} by hand (the lab is written for Debian 12)",
-            packages.join(" ")
-        ));
-    }
-    // Packages must not start services on the host: only the lab's namespaces run them.
-    let policy = Path::new("/usr/sbin/policy-rc.d");
-    let made_policy = !policy.exists();
-    if made_policy {
-        fs::write(
-            policy,
-            "#!/bin/sh\n# written by cargo xtask for one apt-get run\nexit 101\n",
-        )
-        .map_err(|e| format!("cannot write {}: {e}", policy.display()))?;
-        fs::set_permissions(policy, fs::Permissions::from_mode(0o755))
-            .map_err(|e| format!("cannot chmod {}: {e}", policy.display()))?;
-    }
-    let result = run(Command::new("apt-get").arg("update")).and_then(|()| {
-        run(Command::new("apt-get")
-            .args(["install", "-y", "--no-install-recommends"])
-            .args(&packages)
-            .env("DEBIAN_FRONTEND", "noninteractive"))
-    });
-    if made_policy {
-        let _ = fs::remove_file(policy);
-    }
-    result?;
+    crate::deps::apt(&packages)?;
     for tool in missing {
         if !tool.starts_with("ocf:") && find_tool(tool).is_none() {
             return Err(format!("`{tool}` is still missing after apt-get install"));
