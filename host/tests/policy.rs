@@ -685,8 +685,23 @@ fn missing_or_stale_artifact_is_not_installed() {
     let stale = art.with_file_name(format!("{}-0000000000000000.cwasm", &name[..64]));
     std::fs::rename(&art, &stale).unwrap();
     expect_5("stale", "was made by another ifaddr or wasmtime");
-    d.compiled(policy.clone());
+    // An artifact for another architecture (`ifaddrc compile --target`, as for an image):
+    // wasmtime refuses it, and the agent says what to run.
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["compile", &policy, "--cache-dir", &d.cache()])
+        .args(["--target", "aarch64-unknown-linux-musl"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
     assert!(!stale.exists(), "ifaddrc left the stale artifact");
+    let r = run(&lab, "validate-all", &e);
+    assert_eq!(r.code, 5, "{r:?}");
+    assert!(
+        r.reason().contains("is unusable: Module was compiled for architecture 'aarch64'")
+            && r.reason().ends_with(&fix),
+        "{r:?}"
+    );
+    d.compiled(policy.clone());
     assert_eq!(run(&lab, "start", &e).code, 0);
     assert_eq!(run(&lab, "monitor", &e).code, 0);
     assert_eq!(run(&lab, "stop", &e).code, 0);
