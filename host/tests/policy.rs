@@ -697,7 +697,8 @@ fn missing_or_stale_artifact_is_not_installed() {
     let r = run(&lab, "validate-all", &e);
     assert_eq!(r.code, 5, "{r:?}");
     assert!(
-        r.reason().contains("is unusable: Module was compiled for architecture 'aarch64'")
+        r.reason()
+            .contains("is unusable: Module was compiled for architecture 'aarch64'")
             && r.reason().ends_with(&fix),
         "{r:?}"
     );

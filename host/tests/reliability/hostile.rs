@@ -504,7 +504,7 @@ fn policy_cases() -> Vec<Case> {
             &[("validate-all", 5), ("monitor", 7)],
             why,
         );
-        c.reason.push(format!("policy {path} "));
+        c.reason.push(format!("policy {path}"));
         v.push(c);
     }
     v.push(invalid(

@@ -48,6 +48,8 @@ impl Fx {
         let policy = root.join("counter.wasm");
         std::fs::write(&policy, wat::parse_str(COUNTER).unwrap()).unwrap();
         std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
+        // As on a node: the agent loads only what `ifaddrc compile` stored.
+        crate::common::ifaddrc::compile(&policy, &root.join("cache")).unwrap();
         Fx {
             policy: policy.to_str().unwrap().to_owned(),
             root,
@@ -461,7 +463,7 @@ fn policy_state_parallel() {
     let (lab, before) = settled_lab("sq");
     let fx = Fx::new("par");
     let rsctmp = fx.root.join("run");
-    // Compile and cache the policy once, outside the race.
+    // The artifact loads (Fx compiled it), outside the race.
     let warm = fx.env("192.0.2.9", "warm", &rsctmp);
     assert_eq!(run(&lab, "validate-all", &warm).code, 0);
     let failures = std::sync::Mutex::new(Vec::new());
