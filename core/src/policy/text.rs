@@ -6,7 +6,8 @@
 //! link_carrier=0 rx_dropped=12   # a comment runs to the end of the line
 //! ```
 //!
-//! Words are separated by ASCII whitespace; a word starting with `#` begins a comment. Each
+//! Words are separated by ASCII whitespace; a word starting with `#` begins a comment; the
+//! word `-` changes nothing (a replay step in which nothing changed). Each other
 //! word names one field (see [`KEYS`]) and sets it; fields not named keep their value. Flags
 //! take `0` or `1`; numbers are decimal and must fit their field (`prefix=300` is an error,
 //! never cut); `ip` takes an IPv4 or IPv6 address (and sets `family`), `ifname` an interface
@@ -229,14 +230,18 @@ fn set(o: &mut Observation, key: &str, v: &str) -> Result<(), TextErrorKind> {
 }
 
 /// Apply one line of `key=value` words to `o`: all of them, or (on the first bad word, which
-/// the error names) none. Returns how many words were applied (0 for a blank or comment
-/// line).
+/// the error names) none. Returns how many words were applied, `-` included (0 for a blank
+/// or comment line, which a replay skips).
 pub fn apply<'a>(o: &mut Observation, line: &'a str) -> Result<usize, TextError<'a>> {
     let mut next = *o;
     let mut n = 0;
     for word in line.split_ascii_whitespace() {
         if word.starts_with('#') {
             break;
+        }
+        if word == "-" {
+            n += 1;
+            continue;
         }
         let Some((key, value)) = word.split_once('=') else {
             return Err(TextError {
@@ -363,6 +368,9 @@ mod tests {
         assert_eq!(apply(&mut o, ""), Ok(0));
         assert_eq!(apply(&mut o, "  \t "), Ok(0));
         assert_eq!(apply(&mut o, "# link_up=0"), Ok(0));
+        assert_eq!(apply(&mut o, "-"), Ok(1));
+        assert_eq!(apply(&mut o, "- # nothing changes"), Ok(1));
+        assert_eq!(o, sample(7));
         assert_eq!(apply(&mut o, "link_up=0 #rest=ignored x"), Ok(1));
         assert!(!o.has(flag::LINK_UP));
     }
