@@ -148,7 +148,13 @@ fn publish_dry_run() -> Result<(), String> {
     let core = root().join("core");
     run(cargo()
         .current_dir(root().join("policies"))
-        .args(["publish", "--dry-run", "--allow-dirty", "-p", "ifaddr-policy"])
+        .args([
+            "publish",
+            "--dry-run",
+            "--allow-dirty",
+            "-p",
+            "ifaddr-policy",
+        ])
         .arg("--config")
         .arg(format!(
             "patch.crates-io.ifaddr-core.path={:?}",

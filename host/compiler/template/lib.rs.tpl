@@ -43,13 +43,22 @@ mod tests {
             (v.decision().unwrap(), v.reason)
         };
         assert_eq!(step("-"), (Decision::Running, reason::NONE));
-        assert_eq!(step("rx_dropped=5"), (Decision::Degraded, reason::DROP_RATE));
+        assert_eq!(
+            step("rx_dropped=5"),
+            (Decision::Degraded, reason::DROP_RATE)
+        );
         assert_eq!(step("-"), (Decision::Running, reason::NONE));
         assert_eq!(
             step("link_carrier=0 link_running=0"),
             (Decision::Failed, reason::NO_CARRIER)
         );
-        assert_eq!(step("link_carrier=1 link_running=1"), (Decision::Running, reason::NONE));
-        assert_eq!(step("tx_dropped=1"), (Decision::Degraded, reason::DROP_RATE));
+        assert_eq!(
+            step("link_carrier=1 link_running=1"),
+            (Decision::Running, reason::NONE)
+        );
+        assert_eq!(
+            step("tx_dropped=1"),
+            (Decision::Degraded, reason::DROP_RATE)
+        );
     }
 }

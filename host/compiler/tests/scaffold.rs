@@ -116,6 +116,15 @@ fn scaffold_builds_tests_compiles_and_replays() {
     let again = ifaddrc().args(["new", "drops"]).arg(&dir).output().unwrap();
     assert_eq!(again.status.code(), Some(2));
 
+    // What it writes is rustfmt-clean.
+    ok(
+        "cargo fmt --check in the scaffold",
+        cargo(env!("CARGO"), &dir)
+            .args(["fmt", "--check"])
+            .output()
+            .unwrap(),
+    );
+
     let builds = Path::new(env!("CARGO_TARGET_TMPDIR"));
     let t = Instant::now();
     let test = ok(
