@@ -797,3 +797,49 @@ fn scaffolded_policy_in_a_monitor() {
     assert_eq!(r.code, 0, "{r:?}");
     assert_eq!(run(&lab, "stop", &e).code, 0);
 }
+
+/// `ifaddrc check --replay`: every step's verdict, exit 0 whatever the verdicts; a module that
+/// fails at a step (here: traps from the third monitor on) stops the replay there with the
+/// OCF code the agent would answer.
+#[test]
+fn check_replay_stops_at_a_failure() {
+    let d = Dirs::new("replay");
+    // `monitors` is at offset 48 of the observation, which starts at the buffer (1024).
+    let module = d.module(
+        "third.wasm",
+        &fixture(
+            "(if (i32.ge_u (i32.load (i32.const 1072)) (i32.const 3)) (then unreachable)) \
+             (call $ok)",
+        ),
+    );
+    let replay = d.root.join("replay.txt");
+    std::fs::write(&replay, "# three monitors\n-\nmtu=9000\n-\n").unwrap();
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["check", &module, "--replay"])
+        .arg(&replay)
+        .env("IFADDR_CACHE_DIR", d.cache())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let steps: Vec<&str> = stdout.lines().filter(|l| l.starts_with("step ")).collect();
+    assert_eq!(
+        steps,
+        [
+            "step 1 (line 2): 0 running (ok) state= message=\"\"",
+            "step 2 (line 3): 0 running (ok) state= message=\"\"",
+            "step 3 (line 4): no verdict",
+        ],
+        "{stdout}"
+    );
+    assert!(stderr.contains("trapped: wasm `unreachable`"), "{stderr}");
+    // Two monitors only: every step has a verdict, exit 0.
+    std::fs::write(&replay, "-\n-\n").unwrap();
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["check", &module, "--replay"])
+        .arg(&replay)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}

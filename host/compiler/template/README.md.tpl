@@ -24,7 +24,7 @@ cargo build --release --target wasm32-unknown-unknown
 
 With Debian's toolchain, where rustup cannot add the target
 (`apt-get install rustc-web cargo-web rust-web-src lld` once; the first build compiles Rust's
-`core` for wasm32 from source, about a minute, later builds take seconds):
+`core` for wasm32 from source, about a minute, later builds about a second):
 
 ```sh
 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
