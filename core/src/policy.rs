@@ -33,6 +33,7 @@ use core::mem::{offset_of, size_of};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub mod state;
+pub mod text;
 
 /// ABI major version: changes only when a field moves or changes meaning.
 pub const ABI_MAJOR: u16 = 1;

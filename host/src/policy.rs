@@ -170,27 +170,11 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// A healthy interface `eth0` holding 192.0.2.1/24: what `ifaddrc check` shows a module and
-/// what the fuzz targets run every module on.
+/// A healthy interface `eth0` (zero counters) holding 192.0.2.1/24: what `ifaddrc check`
+/// shows a module, where its replays and the SDK's `Sim` start, and what the fuzz targets
+/// run every module on (`ifaddr_core::policy::text::sample`).
 pub fn sample_observation(now_ms: u64) -> Observation {
-    let mut o = Observation::new();
-    o.now_ms = now_ms;
-    o.flags = flag::ADDR_PRESENT
-        | flag::LINK_PRESENT
-        | flag::LINK_UP
-        | flag::LINK_RUNNING
-        | flag::LINK_CARRIER
-        | flag::START_KNOWN
-        | flag::DEGRADED_SUPPORTED;
-    o.monitors = 1;
-    o.mtu = 1500;
-    o.interval_ms = 10_000;
-    o.timeout_ms = 20_000;
-    o.family = 4;
-    o.prefix = 24;
-    o.ip[..4].copy_from_slice(&[192, 0, 2, 1]);
-    o.set_ifname(b"eth0");
-    o
+    ifaddr_core::policy::text::sample(now_ms)
 }
 
 /// Build the observation for one monitor.

@@ -27,46 +27,55 @@ fn wasm_dir() -> &'static Path {
             .parent()
             .unwrap()
             .join("policies");
-        let target = "wasm32-unknown-unknown";
-        let rustup = Command::new("rustup")
-            .args(["target", "list", "--installed"])
-            .current_dir(&ws)
-            .output()
-            .map(|o| {
-                String::from_utf8_lossy(&o.stdout)
-                    .lines()
-                    .any(|l| l.trim() == target)
-            })
-            .unwrap_or(false);
-        let mut c;
-        if rustup {
-            c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-            c.args(["build", "--release", "--target", target]);
-        } else {
-            c = Command::new("/usr/bin/cargo");
-            c.args([
-                "build",
-                "--release",
-                "--target",
-                target,
-                "-Zbuild-std=core,panic_abort",
-            ])
-            .env("RUSTC", "/usr/bin/rustc")
-            .env_remove("RUSTUP_TOOLCHAIN")
-            .env("RUSTC_BOOTSTRAP", "1")
-            .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld");
-        }
-        let out = c
-            .current_dir(&ws)
-            .output()
-            .expect("run cargo for policies/");
+        let out = wasm32_build(&ws).output().expect("run cargo for policies/");
         assert!(
             out.status.success(),
             "building policies/ failed (see DEVELOPERS.md, Building policies):\n{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        ws.join("target").join(target).join("release")
+        ws.join("target").join(WASM32).join("release")
     })
+}
+
+const WASM32: &str = "wasm32-unknown-unknown";
+
+/// `cargo build --release --target wasm32-unknown-unknown` in the crate or workspace `dir`,
+/// with rustup's target when installed, else with Debian's toolchain (DEVELOPERS.md,
+/// "Building policies").
+fn wasm32_build(dir: &Path) -> Command {
+    let rustup = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .current_dir(dir)
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .any(|l| l.trim() == WASM32)
+        })
+        .unwrap_or(false);
+    let mut c;
+    if rustup {
+        c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        c.args(["build", "--release", "--target", WASM32]);
+    } else {
+        c = Command::new("/usr/bin/cargo");
+        c.args([
+            "build",
+            "--release",
+            "--target",
+            WASM32,
+            "-Zbuild-std=core,panic_abort",
+        ])
+        .env("RUSTC", "/usr/bin/rustc")
+        .env_remove("RUSTUP_TOOLCHAIN")
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld");
+    }
+    // A RUSTFLAGS would replace the crate's `-zstack-size` setting.
+    c.current_dir(dir)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    c
 }
 
 /// Per-test state and cache directories, removed on drop.
@@ -706,4 +715,147 @@ fn missing_or_stale_artifact_is_not_installed() {
     assert_eq!(run(&lab, "start", &e).code, 0);
     assert_eq!(run(&lab, "monitor", &e).code, 0);
     assert_eq!(run(&lab, "stop", &e).code, 0);
+}
+
+/// Frames of an EtherType nobody handles, sent from the peer into `v1`: the kernel counts
+/// each in `v1`'s `rx_dropped`.
+fn drop_frames(lab: &Lab, n: u32) {
+    let script = format!(
+        "import socket\n\
+         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)\n\
+         s.bind(('v1p', 0))\n\
+         for _ in range({n}):\n    \
+         s.send(b'\\xff' * 6 + b'\\x02\\x00\\x00\\x00\\x00\\x01' + b'\\x88\\xb5' + bytes(46))\n"
+    );
+    let out = Command::new("ip")
+        .args(["netns", "exec", &lab.peer, "python3", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Issue 19: the policy `ifaddrc new` writes, unchanged, built for wasm32 against this
+/// checkout's SDK (the documented `--config` override of its crates.io dependency), compiled
+/// by `ifaddrc` and run by the agent in monitors: running, degraded while `rx_dropped` grows
+/// (its state carries the count between monitors), failed without carrier.
+#[test]
+fn scaffolded_policy_in_a_monitor() {
+    let d = Dirs::new("scaffold");
+    let dir = d.root.join("drops");
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["new", "drops"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let sdk = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .join("policies/sdk");
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("scaffold-wasm");
+    let out = wasm32_build(&dir)
+        .arg("--config")
+        .arg(format!(
+            "patch.crates-io.ifaddr-policy.path={:?}",
+            sdk.to_str().unwrap()
+        ))
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "wasm32 build of the scaffold: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let wasm = std::fs::read(target.join(WASM32).join("release/drops.wasm")).unwrap();
+    let policy = d.compiled(d.module("drops.wasm", &wasm));
+
+    let lab = Lab::new("pn");
+    let e = env(
+        &d,
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.63"),
+            ("OCF_RESKEY_cidr_netmask", "24"),
+            ("OCF_RESKEY_nic", "v1"),
+            ("OCF_RESOURCE_INSTANCE", "drops"),
+            ("OCF_RESKEY_policy", &policy),
+        ],
+    );
+    assert_eq!(run(&lab, "validate-all", &e).code, 0);
+    assert_eq!(run(&lab, "start", &e).code, 0);
+    for _ in 0..2 {
+        let r = run(&lab, "monitor", &e);
+        assert_eq!(r.code, 0, "{r:?}");
+    }
+    drop_frames(&lab, 5);
+    let r = run(&lab, "monitor", &e);
+    assert_eq!(r.code, 190, "{r:?}");
+    assert_eq!(
+        r.reason(),
+        "policy drops.wasm: degraded (drop-rate): dropped packets grew"
+    );
+    let r = run(&lab, "monitor", &e);
+    assert_eq!(r.code, 0, "no new drops: {r:?}");
+    peer_link(&lab, false);
+    let r = run(&lab, "monitor", &e);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.reason(),
+        "policy drops.wasm: failed (no-carrier): interface has no carrier"
+    );
+    peer_link(&lab, true);
+    let r = run(&lab, "monitor", &e);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(run(&lab, "stop", &e).code, 0);
+}
+
+/// `ifaddrc check --replay`: every step's verdict, exit 0 whatever the verdicts; a module that
+/// fails at a step (here: traps from the third monitor on) stops the replay there with the
+/// OCF code the agent would answer.
+#[test]
+fn check_replay_stops_at_a_failure() {
+    let d = Dirs::new("replay");
+    // `monitors` is at offset 48 of the observation, which starts at the buffer (1024).
+    let module = d.module(
+        "third.wasm",
+        &fixture(
+            "(if (i32.ge_u (i32.load (i32.const 1072)) (i32.const 3)) (then unreachable)) \
+             (call $ok)",
+        ),
+    );
+    let replay = d.root.join("replay.txt");
+    std::fs::write(&replay, "# three monitors\n-\nmtu=9000\n-\n").unwrap();
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["check", &module, "--replay"])
+        .arg(&replay)
+        .env("IFADDR_CACHE_DIR", d.cache())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let steps: Vec<&str> = stdout.lines().filter(|l| l.starts_with("step ")).collect();
+    assert_eq!(
+        steps,
+        [
+            "step 1 (line 2): 0 running (ok) state= message=\"\"",
+            "step 2 (line 3): 0 running (ok) state= message=\"\"",
+            "step 3 (line 4): no verdict",
+        ],
+        "{stdout}"
+    );
+    assert!(stderr.contains("trapped: wasm `unreachable`"), "{stderr}");
+    // Two monitors only: every step has a verdict, exit 0.
+    std::fs::write(&replay, "-\n-\n").unwrap();
+    let out = Command::new(ifaddrc::ifaddrc())
+        .args(["check", &module, "--replay"])
+        .arg(&replay)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
 }

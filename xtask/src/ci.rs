@@ -10,6 +10,8 @@
 //!    concurrency, policies compiled by `ifaddrc`;
 //! 5. `core` built for a target without `std` or `alloc` (`x86_64-unknown-none`), which
 //!    fails if it, or a dependency of it, pulls either in;
+//!    `cargo publish --dry-run` of the crates meant for crates.io, `ifaddr-core` and the
+//!    policy SDK `ifaddr-policy` (packaged, then built from the package);
 //!    FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
 //!    own headers, amd64 and aarch64), and the release tarballs for both (`cargo xtask dist
 //!    --ci`: the agent and `ifaddrc` linked as FreeBSD 14 binaries);
@@ -132,6 +134,34 @@ fn core_no_std() -> Result<(), String> {
         .arg("-Zbuild-std=core"))
 }
 
+/// `cargo publish --dry-run` of `ifaddr-core` (this workspace) and of the SDK `ifaddr-policy`
+/// (the policies workspace): each is packaged and built from its package, as crates.io would
+/// get it. The SDK's package depends on `ifaddr-core = "0.1"` from crates.io, where it is not
+/// yet, so its build takes that version from this checkout (`--config patch`): what is
+/// checked is the SDK's package against the core that is published with it.
+/// `--allow-dirty`: CI runs on uncommitted trees too.
+fn publish_dry_run() -> Result<(), String> {
+    run(cargo()
+        .args(["publish", "--dry-run", "--allow-dirty", "-p", "ifaddr-core"])
+        .arg("--target-dir")
+        .arg(root().join("target/package")))?;
+    let core = root().join("core");
+    run(cargo()
+        .current_dir(root().join("policies"))
+        .args([
+            "publish",
+            "--dry-run",
+            "--allow-dirty",
+            "-p",
+            "ifaddr-policy",
+        ])
+        .arg("--config")
+        .arg(format!(
+            "patch.crates-io.ifaddr-core.path={:?}",
+            core.to_string_lossy()
+        )))
+}
+
 fn args(a: &[&str]) -> Vec<String> {
     a.iter().map(|s| s.to_string()).collect()
 }
@@ -172,6 +202,10 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
         step(
             "core without std or alloc (x86_64-unknown-none)",
             &mut || core_no_std(),
+        )?;
+        step(
+            "crates.io packages (publish --dry-run: ifaddr-core, ifaddr-policy)",
+            &mut || publish_dry_run(),
         )?;
         step("FreeBSD header check", &mut || {
             crate::freebsd::run_check(&[])

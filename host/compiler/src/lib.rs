@@ -17,6 +17,7 @@ use wasmtime::{Engine, Module};
 pub mod cli;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod scaffold;
 
 /// A compiling engine for `target`: the agent's configuration with Cranelift enabled.
 pub fn engine_for(target: &Triple) -> Result<Engine, Failure> {

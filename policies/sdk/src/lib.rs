@@ -21,6 +21,14 @@
 //! Build for `wasm32-unknown-unknown` with a small stack (`-C link-arg=-zstack-size=32768`):
 //! the agent allows 1 MiB of linear memory. Because the policy is a plain function, its unit
 //! tests run natively.
+//!
+//! Testing: [`Sim`] drives the function through successive monitors natively, each observation
+//! a line of `key=value` words (the format of `ifaddrc check --replay`, see [`text`]), and
+//! feeds each verdict's state into the next observation; [`Observation::new`] and its
+//! setters ([`Observation::set`], [`Observation::set_state`], ...) build one by hand.
+//!
+//! Start a new policy with `ifaddrc new NAME`: a crate with this SDK, the wasm32 stack and
+//! size settings, a `decide` function and a native test.
 #![no_std]
 
 use core::cell::UnsafeCell;
@@ -29,6 +37,12 @@ pub use ifaddr_core::policy::{
     arg, arg_u64, flag, reason, AbiError, Decision, Observation, Verdict, ABI_VERSION, ARGS_MAX,
     BUFFER_SIZE, MESSAGE_MAX, OUTPUT_OFFSET, STATE_MAX,
 };
+
+/// Observations as `key=value` text, for tests and `ifaddrc check --replay`.
+pub use ifaddr_core::policy::text;
+
+pub mod sim;
+pub use sim::Sim;
 
 /// Read `N` little-endian `u64` words from a state blob; missing words are zero.
 pub fn load_words<const N: usize>(blob: &[u8]) -> [u64; N] {
