@@ -5,6 +5,8 @@
 //! lab deletes both namespaces. The tests need root; they fail (never skip) without it.
 #![allow(dead_code)]
 
+pub mod capture;
+
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 
