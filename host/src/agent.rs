@@ -1,8 +1,10 @@
 //! The OCF actions, written once over [`Backend`]: what "started", "stopped" and "healthy"
 //! mean for a virtual address, independent of the kernel that holds it.
 
+use crate::announcer;
 use crate::log;
 use crate::sys::{self, Addr, Backend, Link, LinkRef, SysError};
+use crate::Fork;
 use ifaddr_core::addr::{self, Broadcast, Family};
 use ifaddr_core::ocf::{ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params};
@@ -382,11 +384,12 @@ impl<B: Backend> Agent<'_, B> {
         if self.p.family() == Family::V6 && !self.p.nodad {
             if let Err(f) = self.wait_dad(&t) {
                 // Leave the system as we found it.
+                self.end_announcer();
                 let _ = self.sys.del(&t.link, &ip, t.prefix);
                 return Err(f);
             }
         }
-        self.announce(&t);
+        self.announce(&t, self.p.arp_count, true);
         if self.p.policy.is_some() {
             crate::policy::on_start(self.p, self.ctx);
         }
@@ -434,26 +437,111 @@ impl<B: Backend> Agent<'_, B> {
         }
     }
 
-    /// Send the announcements from a background process, the first at once, so start is not
-    /// held back: not by `arp_count * arp_interval`, and not by the kernel's synchronisation
-    /// when a packet socket is closed (an RCU grace period, milliseconds on Linux).
-    fn announce(&mut self, t: &Target) {
+    /// Send `count` announcements, the first at once. In the background (a forked process)
+    /// start is not held back: not by `arp_count * arp_interval`, and not by the kernel's
+    /// synchronisation when a packet socket is closed (an RCU grace period, milliseconds on
+    /// Linux). Either way the sender holds the address's announcer lock, so that stop can end
+    /// it (`announcer`), and any earlier announcer for the address is ended first.
+    fn announce(&mut self, t: &Target, count: u32, background: bool) {
         let ip = self.p.ip;
-        if self.p.arp_count == 0 || t.link.mac.is_none() {
+        if count == 0 || t.link.mac.is_none() {
             return;
         }
-        let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
-        if crate::background() {
-            for i in 0..self.p.arp_count {
-                if i > 0 {
-                    std::thread::sleep(interval);
+        let path = announcer::path(&ip);
+        let mut lock = match announcer::claim(&path, self.deadline()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                log::warn(&format!(
+                    "announcing {ip} without the announcer lock (stop cannot end it early): {e}"
+                ));
+                None
+            }
+        };
+        if !background {
+            if let Some(f) = &mut lock {
+                let _ = announcer::record(f, std::process::id() as i32);
+            }
+            self.announce_rounds(t, count);
+            if let Some(f) = &lock {
+                announcer::release(f, &path);
+            }
+            return;
+        }
+        match crate::background() {
+            Fork::Child => {
+                self.announce_rounds(t, count);
+                if let Some(f) = &lock {
+                    announcer::release(f, &path);
                 }
-                if let Err(e) = self.sys.announce(&t.link, &ip) {
-                    log::warn(&format!("announcement for {ip} failed: {e}"));
-                    break;
+                crate::exit_now(0);
+            }
+            Fork::Parent(pid) => {
+                if let Some(f) = &mut lock {
+                    if let Err(e) = announcer::record(f, pid) {
+                        // Unnamed, stop could not end it: end it now. It is our child and
+                        // not yet reaped, so its process id cannot have been reused.
+                        log::warn(&format!("announcements for {ip} cancelled: {e}"));
+                        // SAFETY: kill takes no pointers; pid is our own unreaped child.
+                        unsafe { libc::kill(pid, libc::SIGKILL) };
+                    }
                 }
             }
-            crate::exit_now(0);
+            Fork::Failed => {
+                log::warn(&format!(
+                    "fork failed; sending one announcement for {ip} instead of {count}"
+                ));
+                self.announce_rounds(t, 1);
+            }
+        }
+    }
+
+    /// The announcements themselves. Before each send the kernel is asked whether the address
+    /// is still on its interface (and usable): an announcer never sends for an address that
+    /// has left.
+    fn announce_rounds(&mut self, t: &Target, count: u32) {
+        let ip = self.p.ip;
+        let name = t.link.name.as_str().to_owned();
+        let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
+        if let Err(e) = self.sys.prepare_announce(&t.link, &ip) {
+            log::warn(&format!("announcements for {ip} not sent: {e}"));
+            return;
+        }
+        for i in 0..count {
+            if i > 0 {
+                std::thread::sleep(interval);
+            }
+            match self.sys.addr(&ip, Some(t.link.index)) {
+                Ok(Some(a)) if !a.duplicated && !a.tentative => {}
+                Ok(_) => {
+                    log::info(&format!(
+                        "{ip} is no longer on {name}; its announcements end"
+                    ));
+                    return;
+                }
+                Err(e) => {
+                    log::warn(&format!(
+                        "announcements for {ip} end: cannot check that it is on {name}: {e}"
+                    ));
+                    return;
+                }
+            }
+            if let Err(e) = self.sys.announce(&t.link, &ip) {
+                log::warn(&format!("announcement for {ip} failed: {e}"));
+                return;
+            }
+        }
+    }
+
+    /// End any announcer for the address and wait until it has exited. Never fails: the
+    /// announcer checks the address before each send, so one we could not end stops by
+    /// itself once the address is gone.
+    fn end_announcer(&mut self) {
+        let path = announcer::path(&self.p.ip);
+        if let Err(e) = announcer::end(&path, self.deadline()) {
+            log::warn(&format!(
+                "could not end the announcer for {}: {e}",
+                self.p.ip
+            ));
         }
     }
 
@@ -461,6 +549,9 @@ impl<B: Backend> Agent<'_, B> {
         if !sys::is_root() {
             return Err(fail(Exit::ErrPerm, "stop must run as root"));
         }
+        // First the announcer: once it has exited, nothing announces the address any more,
+        // even if stop fails below.
+        self.end_announcer();
         let ip = self.p.ip;
         let (link, a) = match self.locate() {
             Ok(Some((link, a, _))) => (link, a),

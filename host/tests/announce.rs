@@ -179,3 +179,51 @@ fn stop_does_not_wait_for_the_interval() {
         t.elapsed()
     );
 }
+
+/// The announcer is named in `${HA_RSCTMP}/ifaddr/announce-*` while it runs; stop ends it (the
+/// process is gone, or a zombie waiting for its reaper) and the file goes with it. An announcer
+/// that finishes by itself removes its file too.
+#[test]
+fn stop_ends_the_announcer_process_and_its_file() {
+    let lab = Lab::new("K");
+    let rsctmp = format!("/tmp/{}-rsctmp", lab.ns);
+    let mut e = env(V4, "100", "100");
+    e.push(("HA_RSCTMP", &rsctmp));
+    let r = lab.run("start", &e);
+    assert_eq!(r.code, 0, "start: {r:?}");
+    let dir = std::path::Path::new(&rsctmp).join("ifaddr");
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|d| d.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("announce-net") && name.ends_with("-192.0.2.200"),
+        "{name}"
+    );
+    let pid: u32 = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let alive = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .map(|s| !s.contains("State:\tZ"))
+            .unwrap_or(false)
+    };
+    assert!(alive(pid), "announcer {pid} is not running");
+    let r = lab.run("stop", &e);
+    assert_eq!(r.code, 0, "stop: {r:?}");
+    assert!(!alive(pid), "announcer {pid} survived stop");
+    assert!(!files[0].exists(), "{} left behind", files[0].display());
+    // One that finishes by itself.
+    let mut e = env(V4, "2", "10");
+    e.push(("HA_RSCTMP", &rsctmp));
+    let r = lab.run("start", &e);
+    assert_eq!(r.code, 0, "start: {r:?}");
+    std::thread::sleep(Duration::from_millis(300));
+    let left = std::fs::read_dir(&dir).unwrap().count();
+    assert_eq!(left, 0, "files left in {}", dir.display());
+    let _ = std::fs::remove_dir_all(&rsctmp);
+}

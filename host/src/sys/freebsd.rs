@@ -670,6 +670,18 @@ impl Backend for Sys {
         }
     }
 
+    fn prepare_announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
+        if self.carp {
+            return Ok(());
+        }
+        // Bind bpf now, so that each announcement is one write right after the agent has
+        // checked that the address is still there.
+        if ip.is_ipv4() {
+            self.bpf_for(&link.name)?;
+        }
+        Ok(())
+    }
+
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
         if self.carp {
             // carp(4) sends its own announcements when this node becomes master; one from a

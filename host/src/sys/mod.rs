@@ -123,6 +123,11 @@ pub trait Backend {
     fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()>;
     /// Remove exactly `ip/prefix` from `link`.
     fn del(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()>;
+    /// Open (and keep) what [`Backend::announce`] sends with, so that a send right after the
+    /// check that the address is still there is one system call, not a socket set-up.
+    fn prepare_announce(&mut self, _link: &Link, _ip: &IpAddr) -> Result<()> {
+        Ok(())
+    }
     /// Send one gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6).
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()>;
     /// IPv4 duplicate check: send an ARP probe for `ip` on `link` and listen for `wait`.
