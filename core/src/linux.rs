@@ -54,6 +54,8 @@ pub const IFA_LABEL: u16 = 3;
 pub const IFA_BROADCAST: u16 = 4;
 pub const IFA_CACHEINFO: u16 = 6;
 pub const IFA_FLAGS: u16 = 8;
+/// The priority (metric) of the prefix route added with the address (Linux 4.18+).
+pub const IFA_RT_PRIORITY: u16 = 9;
 
 pub const IFA_F_SECONDARY: u32 = 0x01;
 pub const IFA_F_NODAD: u32 = 0x02;
@@ -62,6 +64,8 @@ pub const IFA_F_DADFAILED: u32 = 0x08;
 pub const IFA_F_DEPRECATED: u32 = 0x20;
 pub const IFA_F_TENTATIVE: u32 = 0x40;
 pub const IFA_F_PERMANENT: u32 = 0x80;
+/// Add no prefix route for the address.
+pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
 
 pub const RT_SCOPE_UNIVERSE: u8 = 0;
 pub const RT_SCOPE_LINK: u8 = 253;
@@ -163,6 +167,8 @@ pub struct AddrRequest {
     pub label: Option<heapless::String<15>>,
     /// (preferred, valid) lifetimes in seconds; `None` is forever.
     pub lifetimes: Option<(u32, u32)>,
+    /// The prefix route's metric (`IFA_RT_PRIORITY`); `None` is the kernel's default.
+    pub metric: Option<u32>,
 }
 
 /// `RTM_NEWADDR` with `NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK`: fails with `EEXIST` rather than
@@ -200,6 +206,9 @@ pub fn new_addr(buf: &mut [u8], seq: u32, r: &AddrRequest) -> Result<usize, Over
     }
     // Flags that fit the header byte travel there only (as iproute2 does); the kernel reads
     // IFA_FLAGS when present and the byte otherwise.
+    if let Some(m) = r.metric {
+        b.attr(IFA_RT_PRIORITY, &m.to_ne_bytes())?;
+    }
     if r.flags > 0xff {
         b.attr(IFA_FLAGS, &r.flags.to_ne_bytes())?;
     }
@@ -571,6 +580,8 @@ pub struct RouteInfo {
     /// A gateway (`RTA_GATEWAY`/`RTA_VIA`) or several next hops (`RTA_MULTIPATH`).
     pub via_gateway: bool,
     pub priority: u32,
+    /// `rtm_protocol`: who added the route (2 kernel, 3 boot, 4 static, ...).
+    pub protocol: u8,
 }
 
 impl RouteInfo {
@@ -586,6 +597,7 @@ impl RouteInfo {
             oif: None,
             via_gateway: false,
             priority: 0,
+            protocol: h[5],
         };
         for (ty, v) in Attrs::new(&payload[RTMSG_LEN..]) {
             match ty {

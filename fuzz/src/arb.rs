@@ -69,6 +69,7 @@ pub fn addr_request(u: &mut Unstructured<'_>) -> Result<AddrRequest> {
             None
         },
         lifetimes: u.arbitrary()?,
+        metric: u.arbitrary()?,
     })
 }
 
@@ -82,6 +83,7 @@ pub fn addr_info(u: &mut Unstructured<'_>) -> Result<AddrInfo> {
         ip: u.arbitrary()?,
         broadcast: u.arbitrary()?,
         lifetimes: u.arbitrary()?,
+        metric: u.arbitrary()?,
     })
 }
 

@@ -172,8 +172,20 @@ impl<B: Backend> Agent<'_, B> {
                 "network_namespace is supported on Linux only",
             ));
         }
-        if self.p.iflabel.is_some() && !cfg!(target_os = "linux") {
-            return Err(fail(Exit::ErrArgs, "iflabel is supported on Linux only"));
+        if !cfg!(target_os = "linux") {
+            let linux_only = [
+                ("iflabel", self.p.iflabel.is_some()),
+                ("noprefixroute", self.p.noprefixroute),
+                ("metric", self.p.metric.is_some()),
+                ("flush_routes", self.p.flush_routes),
+                ("proto", self.p.proto.is_some()),
+            ];
+            if let Some((name, _)) = linux_only.iter().find(|(_, set)| *set) {
+                return Err(fail(
+                    Exit::ErrArgs,
+                    format!("{name} is supported on Linux only"),
+                ));
+            }
         }
         Ok(())
     }
@@ -270,6 +282,9 @@ impl<B: Backend> Agent<'_, B> {
                     ));
                 }
             }
+            if !self.p.check_link_status {
+                return Ok(());
+            }
             if !link.up {
                 return Err(fail(Exit::ErrGeneric, format!("interface {name} is down")));
             }
@@ -281,6 +296,15 @@ impl<B: Backend> Agent<'_, B> {
             }
             Ok(())
         })();
+        if builtin.is_ok() && self.p.arp_count_refresh > 0 && !self.ctx.is_probe() {
+            // Before the policy runs: the announcer is forked, and the policy engine may start
+            // threads. The monitor waits for the first announcement only.
+            let t = Target {
+                prefix: a.prefix,
+                link: link.clone(),
+            };
+            self.announce(&t, self.p.arp_count_refresh, 1);
+        }
         if self.p.policy.is_some() {
             let builtin_exit = match &builtin {
                 Ok(()) => Exit::Success,
@@ -346,8 +370,11 @@ impl<B: Backend> Agent<'_, B> {
             ));
             self.sys.del(&t.link, &ip, a.prefix)?;
         }
-        if !t.link.up {
-            return Err(fail(Exit::ErrGeneric, format!("interface {name} is down")));
+        if !t.link.up && self.p.check_link_status {
+            return Err(fail(
+                Exit::ErrGeneric,
+                format!("interface {name} is down (check_link_status=false skips this check)"),
+            ));
         }
         if let IpAddr::V4(v4) = ip {
             if self.p.arp_probe_ms > 0 {
@@ -389,7 +416,8 @@ impl<B: Backend> Agent<'_, B> {
                 return Err(f);
             }
         }
-        self.announce(&t, self.p.arp_count, true);
+        let foreground = if self.p.arp_bg { 0 } else { self.p.arp_count };
+        self.announce(&t, self.p.arp_count, foreground);
         if self.p.policy.is_some() {
             crate::policy::on_start(self.p, self.ctx);
         }
@@ -437,12 +465,14 @@ impl<B: Backend> Agent<'_, B> {
         }
     }
 
-    /// Send `count` announcements, the first at once. In the background (a forked process)
-    /// start is not held back: not by `arp_count * arp_interval`, and not by the kernel's
-    /// synchronisation when a packet socket is closed (an RCU grace period, milliseconds on
-    /// Linux). Either way the sender holds the address's announcer lock, so that stop can end
-    /// it (`announcer`), and any earlier announcer for the address is ended first.
-    fn announce(&mut self, t: &Target, count: u32, background: bool) {
+    /// Send `count` announcements, the first at once: `foreground` of them from this process
+    /// (before this returns), the rest from a background process, so that start (and a
+    /// monitor's refresh) is not held back: not by `arp_count * arp_interval`, and not by the
+    /// kernel's synchronisation when a packet socket is closed (an RCU grace period,
+    /// milliseconds on Linux). Either way the sender holds the address's announcer lock, so
+    /// that stop can end it (`announcer`), and any earlier announcer for the address is ended
+    /// first.
+    fn announce(&mut self, t: &Target, count: u32, foreground: u32) {
         let ip = self.p.ip;
         if count == 0 || t.link.mac.is_none() {
             return;
@@ -457,19 +487,29 @@ impl<B: Backend> Agent<'_, B> {
                 None
             }
         };
-        if !background {
+        let here = foreground.min(count);
+        if here > 0 {
             if let Some(f) = &mut lock {
                 let _ = announcer::record(f, std::process::id() as i32);
             }
-            self.announce_rounds(t, count);
-            if let Some(f) = &lock {
-                announcer::release(f, &path);
+            if !self.announce_rounds(t, here, false) || here == count {
+                if let Some(f) = &lock {
+                    announcer::release(f, &path);
+                }
+                return;
             }
-            return;
+            if let Some(f) = &lock {
+                // Unnamed until the child is recorded: stop waits for the name.
+                let _ = f.set_len(0);
+            }
         }
         match crate::background() {
             Fork::Child => {
-                self.announce_rounds(t, count);
+                if let Err(e) = self.sys.detach() {
+                    log::warn(&format!("announcements for {ip} not sent: {e}"));
+                } else {
+                    self.announce_rounds(t, count - here, here > 0);
+                }
                 if let Some(f) = &lock {
                     announcer::release(f, &path);
                 }
@@ -490,7 +530,12 @@ impl<B: Backend> Agent<'_, B> {
                 log::warn(&format!(
                     "fork failed; sending one announcement for {ip} instead of {count}"
                 ));
-                self.announce_rounds(t, 1);
+                if here == 0 {
+                    self.announce_rounds(t, 1, false);
+                }
+                if let Some(f) = &lock {
+                    announcer::release(f, &path);
+                }
             }
         }
     }
@@ -498,16 +543,18 @@ impl<B: Backend> Agent<'_, B> {
     /// The announcements themselves. Before each send the kernel is asked whether the address
     /// is still on its interface (and usable): an announcer never sends for an address that
     /// has left.
-    fn announce_rounds(&mut self, t: &Target, count: u32) {
+    /// `pause_first`: wait `arp_interval` before the first (it continues earlier rounds).
+    /// Returns whether the address was still there at the last check.
+    fn announce_rounds(&mut self, t: &Target, count: u32, pause_first: bool) -> bool {
         let ip = self.p.ip;
         let name = t.link.name.as_str().to_owned();
         let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
         if let Err(e) = self.sys.prepare_announce(&t.link, &ip) {
             log::warn(&format!("announcements for {ip} not sent: {e}"));
-            return;
+            return false;
         }
         for i in 0..count {
-            if i > 0 {
+            if i > 0 || pause_first {
                 std::thread::sleep(interval);
             }
             match self.sys.addr(&ip, Some(t.link.index)) {
@@ -516,20 +563,21 @@ impl<B: Backend> Agent<'_, B> {
                     log::info(&format!(
                         "{ip} is no longer on {name}; its announcements end"
                     ));
-                    return;
+                    return false;
                 }
                 Err(e) => {
                     log::warn(&format!(
                         "announcements for {ip} end: cannot check that it is on {name}: {e}"
                     ));
-                    return;
+                    return false;
                 }
             }
             if let Err(e) = self.sys.announce(&t.link, &ip) {
                 log::warn(&format!("announcement for {ip} failed: {e}"));
-                return;
+                return false;
             }
         }
+        true
     }
 
     /// End any announcer for the address and wait until it has exited. Never fails: the
@@ -586,6 +634,11 @@ impl<B: Backend> Agent<'_, B> {
                 Err(e) => return Err(e.into()),
             }
             next = self.sys.addr(&ip, Some(link.index))?;
+        }
+        if self.p.flush_routes {
+            if let Err(e) = self.sys.flush_route_cache() {
+                log::warn(&format!("flush_routes: {e}"));
+            }
         }
         if self.p.policy.is_some() {
             crate::policy::on_stop(self.p, self.ctx);

@@ -22,6 +22,8 @@ pub struct Sys {
     /// the interface index and, for ARP, the packet socket and its destination; for neighbour
     /// advertisements, the ICMPv6 socket.
     announcer: Option<(u32, Announcer)>,
+    /// `proto`: nic detection considers only routes of this protocol.
+    proto: Option<u8>,
 }
 
 enum Announcer {
@@ -75,25 +77,30 @@ fn enter_netns(name: &str) -> Result<()> {
     Ok(())
 }
 
+fn netlink() -> Result<OwnedFd> {
+    let fd = socket(
+        libc::AF_NETLINK,
+        libc::SOCK_RAW,
+        libc::NETLINK_ROUTE,
+        "netlink socket",
+    )?;
+    // Have the kernel filter dumps by interface (Linux 4.20+); older kernels ignore the
+    // request and we filter ourselves anyway.
+    let _ = setsockopt_int(&fd, libc::SOL_NETLINK, libc::NETLINK_GET_STRICT_CHK, 1);
+    Ok(fd)
+}
+
 impl Sys {
     pub fn open(p: &Params) -> Result<Sys> {
         if let Some(ns) = &p.network_namespace {
             enter_netns(ns)?;
         }
-        let fd = socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW,
-            libc::NETLINK_ROUTE,
-            "netlink socket",
-        )?;
-        // Have the kernel filter dumps by interface (Linux 4.20+); older kernels ignore the
-        // request and we filter ourselves anyway.
-        let _ = setsockopt_int(&fd, libc::SOL_NETLINK, libc::NETLINK_GET_STRICT_CHK, 1);
         Ok(Sys {
-            fd,
+            fd: netlink()?,
             seq: std::process::id().wrapping_mul(1000),
             buf: vec![0; RECV_BUF],
             announcer: None,
+            proto: p.proto,
         })
     }
 
@@ -363,6 +370,7 @@ impl Backend for Sys {
         let len = nl::get_routes(&mut req, seq, Family::of(ip))
             .map_err(|_| SysError::new("RTM_GETROUTE", libc::ENOBUFS))?;
         let mut best: Option<RouteInfo> = None;
+        let proto = self.proto;
         self.transact(&req[..len], seq, "RTM_GETROUTE", |m| {
             if m.ty != nl::RTM_NEWROUTE {
                 return;
@@ -371,6 +379,9 @@ impl Backend for Sys {
                 return;
             };
             if !r.is_connected_cover(ip) || index.is_some_and(|i| r.oif != Some(i)) {
+                return;
+            }
+            if proto.is_some_and(|p| r.protocol != p) {
                 return;
             }
             if best.as_ref().is_none_or(|b| nl::better_route(&r, b)) {
@@ -389,6 +400,9 @@ impl Backend for Sys {
         let mut flags = 0;
         if p.nodad {
             flags |= nl::IFA_F_NODAD;
+        }
+        if p.noprefixroute {
+            flags |= nl::IFA_F_NOPREFIXROUTE;
         }
         let label = match &p.iflabel {
             None => None,
@@ -409,6 +423,7 @@ impl Backend for Sys {
             flags,
             label,
             lifetimes: p.preferred_lft.map(|pl| (pl, u32::MAX)),
+            metric: p.metric,
         };
         let seq = self.next_seq();
         let mut buf = [0u8; 128];
@@ -436,6 +451,31 @@ impl Backend for Sys {
             Some(mac) => probe_arp(link, mac, ip, wait),
             None => Ok(None),
         }
+    }
+
+    fn detach(&mut self) -> Result<()> {
+        self.fd = netlink()?;
+        self.announcer = None;
+        Ok(())
+    }
+
+    fn flush_route_cache(&mut self) -> Result<()> {
+        // What `ip route flush cache` does: the kernel flushes on any write to these files.
+        for fam in ["ipv4", "ipv6"] {
+            let path = format!("/proc/sys/net/{fam}/route/flush");
+            match std::fs::write(&path, "1") {
+                Ok(()) => {}
+                // IPv6 compiled out or disabled: nothing cached there.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(SysError::new(
+                        "write route/flush",
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    ))
+                }
+            }
+        }
+        Ok(())
     }
 
     fn prepare_announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {

@@ -123,6 +123,15 @@ pub trait Backend {
     fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()>;
     /// Remove exactly `ip/prefix` from `link`.
     fn del(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()>;
+    /// This process was forked from the one that opened the backend: get kernel sockets of
+    /// its own, so that its requests and the parent's cannot take each other's replies.
+    fn detach(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Flush the kernel's cached routes (`flush_routes`); only Linux has something to flush.
+    fn flush_route_cache(&mut self) -> Result<()> {
+        Ok(())
+    }
     /// Open (and keep) what [`Backend::announce`] sends with, so that a send right after the
     /// check that the address is still there is one system call, not a socket set-up.
     fn prepare_announce(&mut self, _link: &Link, _ip: &IpAddr) -> Result<()> {

@@ -157,8 +157,7 @@ impl Capture {
                     continue;
                 }
                 // Only what arrives from the agent's side, not the peer's own frames.
-                if from.sll_pkttype == libc::PACKET_OUTGOING
-                    || !announces(&buf[..n as usize], &ip)
+                if from.sll_pkttype == libc::PACKET_OUTGOING || !announces(&buf[..n as usize], &ip)
                 {
                     continue;
                 }
