@@ -41,6 +41,12 @@ pub const RTM_DELADDR: u16 = 21;
 pub const RTM_GETADDR: u16 = 22;
 pub const RTM_NEWROUTE: u16 = 24;
 pub const RTM_GETROUTE: u16 = 26;
+pub const RTM_NEWADDRLABEL: u16 = 72;
+pub const RTM_DELADDRLABEL: u16 = 73;
+/// `struct ifaddrlblmsg`: family, reserved, prefix length, flags, interface index, sequence.
+pub const IFADDRLBLMSG_LEN: usize = 12;
+pub const IFAL_ADDRESS: u16 = 1;
+pub const IFAL_LABEL: u16 = 2;
 
 pub const AF_INET: u8 = 2;
 pub const AF_INET6: u8 = 10;
@@ -232,6 +238,36 @@ pub fn del_addr(
     let n = ip_bytes(ip, &mut a);
     b.attr(IFA_LOCAL, &a[..n])?;
     b.attr(IFA_ADDRESS, &a[..n])?;
+    b.finish()
+}
+
+/// An IPv6 address-selection label (RFC 6724 policy table) for exactly `ip/128` on every
+/// interface: `RTM_NEWADDRLABEL` (`add`, with `NLM_F_CREATE | NLM_F_EXCL`: `EEXIST` when the
+/// prefix has a label already) or `RTM_DELADDRLABEL` (the kernel matches prefix, length and
+/// interface; `label` must be given but is not compared). As `ip addrlabel add|del prefix
+/// IP label N` sends them.
+pub fn addr_label(
+    buf: &mut [u8],
+    seq: u32,
+    add: bool,
+    ip: &core::net::Ipv6Addr,
+    label: u32,
+) -> Result<usize, Overflow> {
+    let (ty, flags) = if add {
+        (
+            RTM_NEWADDRLABEL,
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+    } else {
+        (RTM_DELADDRLABEL, NLM_F_REQUEST | NLM_F_ACK)
+    };
+    let mut b = Builder::new(buf, ty, flags, seq)?;
+    b.w.bytes(&[AF_INET6, 0, 128, 0])?;
+    b.w.bytes(&0u32.to_ne_bytes())?; // every interface
+    b.w.bytes(&0u32.to_ne_bytes())?; // ifal_seq, unused in requests
+                                     // Attribute order as iproute2 sends it.
+    b.attr(IFAL_LABEL, &label.to_ne_bytes())?;
+    b.attr(IFAL_ADDRESS, &ip.octets())?;
     b.finish()
 }
 

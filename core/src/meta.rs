@@ -233,6 +233,40 @@ pub const PARAMS: &[Param] = &[
              of this protocol: kernel, boot, static, ra, dhcp or a number 0-255.",
         )
     },
+    param(
+        "lvs_support",
+        "boolean",
+        Some("false"),
+        "LVS direct routing (IPv4)",
+        "For LVS-DR directors that are also real servers: if ip/32 is on the loopback \
+         interface, start takes it off there before adding ip to nic, and stop puts it back \
+         on the loopback interface after removing ip from nic, so the node keeps accepting \
+         the address's traffic without answering ARP for it. IPv4 only.",
+    ),
+    Param {
+        os: Os::Linux,
+        ..param(
+            "lvs_ipv6_addrlabel",
+            "boolean",
+            Some("false"),
+            "Address label for LVS-DR (Linux, IPv6)",
+            "While the address is started, give ip/128 the address-selection label \
+             lvs_ipv6_addrlabel_value (RFC 6724 policy table, RTM_NEWADDRLABEL), so that it is \
+             not chosen as the source of connections from this node, and remove the label on \
+             stop. IPv6 only. IPaddr2's main branch defaults to true.",
+        )
+    },
+    Param {
+        os: Os::Linux,
+        ..param(
+            "lvs_ipv6_addrlabel_value",
+            "integer",
+            Some("99"),
+            "Label for lvs_ipv6_addrlabel (Linux)",
+            "The label lvs_ipv6_addrlabel gives, 0 to 4294967294; pick one that no other \
+             entry of the policy table uses. Without lvs_ipv6_addrlabel=true it has no effect.",
+        )
+    },
     Param {
         os: Os::Linux,
         ..param(

@@ -75,6 +75,12 @@ pub struct Params {
     pub flush_routes: bool,
     /// `proto` (Linux): nic and prefix detection consider only routes of this protocol.
     pub proto: Option<u8>,
+    /// `lvs_support` (IPv4): an ip/32 on the loopback interface is taken off it for the time
+    /// the address is started, and put back by stop (LVS direct routing).
+    pub lvs_support: bool,
+    /// `lvs_ipv6_addrlabel` + `lvs_ipv6_addrlabel_value` (IPv6): the address-selection label
+    /// given to ip/128 while started, so that it is not picked as a source address.
+    pub lvs_ipv6_addrlabel: Option<u32>,
 }
 
 impl Params {
@@ -288,7 +294,28 @@ impl Params {
                 "is not a route protocol (kernel, boot, static, ra, dhcp or a number 0-255)",
             ))?),
         };
-        refuse_unsupported(src, family)?;
+        refuse_unsupported(src)?;
+        let lvs_support = boolean(src, "lvs_support", false)?;
+        if lvs_support && family == Family::V6 {
+            return Err(err(
+                "lvs_support",
+                "applies to IPv4 addresses only (IPv6 LVS-DR uses lvs_ipv6_addrlabel)",
+            ));
+        }
+        let label_on = boolean(src, "lvs_ipv6_addrlabel", false)?;
+        if label_on && family == Family::V4 {
+            return Err(err("lvs_ipv6_addrlabel", "applies to IPv6 addresses only"));
+        }
+        let label_value = match text(src, "lvs_ipv6_addrlabel_value")? {
+            None => 99,
+            Some(s) => addr::parse_decimal(s)
+                .filter(|&n| n < u64::from(u32::MAX))
+                .ok_or(err(
+                    "lvs_ipv6_addrlabel_value",
+                    "is not a label number from 0 to 4294967294",
+                ))? as u32,
+        };
+        let lvs_ipv6_addrlabel = label_on.then_some(label_value);
         Ok(Params {
             ip,
             prefix,
@@ -312,6 +339,8 @@ impl Params {
             metric,
             flush_routes,
             proto,
+            lvs_support,
+            lvs_ipv6_addrlabel,
         })
     }
 }
@@ -336,7 +365,7 @@ pub fn parse_proto(s: &str) -> Option<u8> {
 /// IPaddr2 parameters for features this agent does not have. Each is refused (exit 6) when it
 /// asks for the feature, with what to do instead; set to its "off" value it is accepted, since
 /// it then means nothing in IPaddr2 either.
-fn refuse_unsupported(src: &impl Source, family: Family) -> Result<(), ParamError> {
+fn refuse_unsupported(src: &impl Source) -> Result<(), ParamError> {
     if text(src, "mac")?.is_some() {
         return Err(err(
             "mac",
@@ -387,37 +416,6 @@ fn refuse_unsupported(src: &impl Source, family: Family) -> Result<(), ParamErro
             "passes options to an external ARP program, which ifaddr never runs: remove it \
              (arp_count and arp_interval shape the announcements)",
         ));
-    }
-    if boolean(src, "lvs_support", false)? {
-        if family == Family::V6 {
-            return Err(err(
-                "lvs_support",
-                "applies to IPv4 addresses only (IPv6 LVS-DR uses lvs_ipv6_addrlabel)",
-            ));
-        }
-        return Err(err(
-            "lvs_support",
-            "(LVS direct routing: keep the address on lo after stop) is not supported by \
-             ifaddr: keep ocf:heartbeat:IPaddr2 for LVS-DR directors",
-        ));
-    }
-    if boolean(src, "lvs_ipv6_addrlabel", false)? {
-        if family == Family::V4 {
-            return Err(err("lvs_ipv6_addrlabel", "applies to IPv6 addresses only"));
-        }
-        return Err(err(
-            "lvs_ipv6_addrlabel",
-            "(an address label keeping the VIP from being a source address) is not supported \
-             by ifaddr: set preferred_lft=0 for the same effect on source selection",
-        ));
-    }
-    if let Some(s) = text(src, "lvs_ipv6_addrlabel_value")? {
-        addr::parse_decimal(s)
-            .filter(|&n| n < u64::from(u32::MAX))
-            .ok_or(err(
-                "lvs_ipv6_addrlabel_value",
-                "is not a label number from 0 to 4294967294",
-            ))?;
     }
     Ok(())
 }
@@ -998,6 +996,36 @@ mod tests {
     }
 
     #[test]
+    fn lvs_parameters() {
+        let r = p(&[V4, ("OCF_RESKEY_lvs_support", b"true")]).unwrap();
+        assert!(r.lvs_support && r.lvs_ipv6_addrlabel.is_none());
+        let r = p(&[V6, ("OCF_RESKEY_lvs_ipv6_addrlabel", b"yes")]).unwrap();
+        assert_eq!(r.lvs_ipv6_addrlabel, Some(99));
+        let r = p(&[
+            V6,
+            ("OCF_RESKEY_lvs_ipv6_addrlabel", b"1"),
+            ("OCF_RESKEY_lvs_ipv6_addrlabel_value", b"4294967294"),
+        ])
+        .unwrap();
+        assert_eq!(r.lvs_ipv6_addrlabel, Some(u32::MAX - 1));
+        // The value alone changes nothing, as in IPaddr2.
+        let r = p(&[V6, ("OCF_RESKEY_lvs_ipv6_addrlabel_value", b"7")]).unwrap();
+        assert_eq!(r.lvs_ipv6_addrlabel, None);
+        assert_eq!(
+            refused(&[V6, ("OCF_RESKEY_lvs_support", b"1")]),
+            "lvs_support"
+        );
+        assert_eq!(
+            refused(&[V4, ("OCF_RESKEY_lvs_ipv6_addrlabel", b"1")]),
+            "lvs_ipv6_addrlabel"
+        );
+        assert_eq!(
+            refused(&[V4, ("OCF_RESKEY_lvs_support", b"sure")]),
+            "lvs_support"
+        );
+    }
+
+    #[test]
     fn ipaddr2_features_ifaddr_lacks_are_refused_by_name() {
         let on: &[(&str, &[u8])] = &[
             ("mac", b"01:02:03:04:05:06"),
@@ -1008,13 +1036,10 @@ mod tests {
             ("arp_sender", b"ipoibarping"),
             ("arp_sender", b"/bin/sh"),
             ("send_arp_opts", b"-A"),
-            ("lvs_support", b"true"),
-            ("lvs_ipv6_addrlabel", b"true"),
         ];
         for (name, v) in on {
             let key = format!("OCF_RESKEY_{name}");
-            let ip = if name.starts_with("lvs_ipv6") { V6 } else { V4 };
-            assert_eq!(refused(&[ip, (&key, v)]), *name, "{name}={v:?}");
+            assert_eq!(refused(&[V4, (&key, v)]), *name, "{name}={v:?}");
         }
         // Families: lvs_support is IPv4's, lvs_ipv6_addrlabel IPv6's.
         assert_eq!(
@@ -1029,9 +1054,6 @@ mod tests {
         let off: &[(&str, &[u8])] = &[
             ("unique_clone_address", b"false"),
             ("arp_sender", b"send_arp"),
-            ("lvs_support", b"false"),
-            ("lvs_ipv6_addrlabel", b"no"),
-            ("lvs_ipv6_addrlabel_value", b"99"),
         ];
         for (name, v) in off {
             let key = format!("OCF_RESKEY_{name}");

@@ -179,6 +179,7 @@ impl<B: Backend> Agent<'_, B> {
                 ("metric", self.p.metric.is_some()),
                 ("flush_routes", self.p.flush_routes),
                 ("proto", self.p.proto.is_some()),
+                ("lvs_ipv6_addrlabel", self.p.lvs_ipv6_addrlabel.is_some()),
             ];
             if let Some((name, _)) = linux_only.iter().find(|(_, set)| *set) {
                 return Err(fail(
@@ -340,6 +341,23 @@ impl<B: Backend> Agent<'_, B> {
     }
 
     pub fn start(&mut self) -> Outcome {
+        let mut undo = Undo::default();
+        let r = self.start_inner(&mut undo);
+        if r.is_err() {
+            // Leave the system as we found it: what the LVS parameters changed goes back.
+            if let (true, Some(label), IpAddr::V6(v6)) =
+                (undo.label_added, self.p.lvs_ipv6_addrlabel, self.p.ip)
+            {
+                let _ = self.sys.addr_label(false, &v6, label);
+            }
+            if undo.took_off_loopback {
+                self.restore_loopback();
+            }
+        }
+        r
+    }
+
+    fn start_inner(&mut self, undo: &mut Undo) -> Outcome {
         if !sys::is_root() {
             return Err(fail(Exit::ErrPerm, "start must run as root"));
         }
@@ -351,6 +369,22 @@ impl<B: Backend> Agent<'_, B> {
             crate::policy::validate(self.p).map_err(|(exit, reason)| fail(exit, reason))?;
         }
         let name = t.link.name.as_str().to_owned();
+        if let (Some(label), IpAddr::V6(v6)) = (self.p.lvs_ipv6_addrlabel, ip) {
+            match self.sys.addr_label(true, &v6, label) {
+                Ok(()) => {
+                    undo.label_added = true;
+                    log::info(&format!("added address label {label} for {ip}/128"));
+                }
+                // Already labelled (an earlier start): fine.
+                Err(e) if e.is(libc::EEXIST) => {}
+                Err(e) => {
+                    return Err(fail(
+                        Exit::ErrGeneric,
+                        format!("lvs_ipv6_addrlabel: cannot label {ip}/128: {e}"),
+                    ))
+                }
+            }
+        }
         let existing = match self.sys.addr_with_prefix(&ip, t.link.index, t.prefix)? {
             Some(a) => Some(a),
             None => self.sys.addr(&ip, Some(t.link.index))?,
@@ -375,6 +409,9 @@ impl<B: Backend> Agent<'_, B> {
                 Exit::ErrGeneric,
                 format!("interface {name} is down (check_link_status=false skips this check)"),
             ));
+        }
+        if self.p.lvs_support {
+            undo.took_off_loopback = self.take_off_loopback()?;
         }
         if let IpAddr::V4(v4) = ip {
             if self.p.arp_probe_ms > 0 {
@@ -600,6 +637,114 @@ impl<B: Backend> Agent<'_, B> {
         // First the announcer: once it has exited, nothing announces the address any more,
         // even if stop fails below.
         self.end_announcer();
+        let r = self.remove();
+        if r.is_ok() {
+            // Once the address is off nic (or was never there): what start changed for LVS.
+            if let (Some(label), IpAddr::V6(v6)) = (self.p.lvs_ipv6_addrlabel, self.p.ip) {
+                match self.sys.addr_label(false, &v6, label) {
+                    Ok(()) => log::info(&format!("removed the address label of {v6}/128")),
+                    Err(e) if e.is(libc::ENOENT) || e.is(libc::ESRCH) => {}
+                    Err(e) => log::warn(&format!("lvs_ipv6_addrlabel: {e}")),
+                }
+            }
+            if self.p.lvs_support {
+                self.restore_loopback();
+            }
+        }
+        r
+    }
+
+    /// The loopback interface `lvs_support` works with.
+    fn loopback(&mut self) -> Result<Option<Link>, Fail> {
+        let name = if cfg!(target_os = "linux") {
+            "lo"
+        } else {
+            "lo0"
+        };
+        let name = ifaddr_core::ifname::IfName::parse(name)
+            .map_err(|_| fail(Exit::ErrGeneric, "loopback interface name"))?;
+        Ok(self.sys.link(LinkRef::Name(&name))?)
+    }
+
+    /// `lvs_support` at start: if the address is on the loopback interface (an LVS-DR real
+    /// server's copy), record its prefix and take it off, so that stop can put it back.
+    fn take_off_loopback(&mut self) -> Result<bool, Fail> {
+        let ip = self.p.ip;
+        let Some(lo) = self.loopback()? else {
+            return Ok(false);
+        };
+        let Some(a) = self.sys.addr(&ip, Some(lo.index))? else {
+            return Ok(false);
+        };
+        let path = announcer::lvs_path(&ip);
+        let saved = announcer::ensure_dir(path.parent().unwrap_or(std::path::Path::new("/")))
+            .and_then(|()| {
+                std::fs::write(&path, format!("{}\n", a.prefix)).map_err(|e| announcer::io_text(&e))
+            });
+        if let Err(e) = saved {
+            return Err(fail(
+                Exit::ErrGeneric,
+                format!(
+                    "lvs_support: cannot record {ip} on {} for stop to restore ({e}); nothing changed",
+                    lo.name.as_str()
+                ),
+            ));
+        }
+        self.sys.del(&lo, &ip, a.prefix)?;
+        log::info(&format!(
+            "lvs_support: took {ip}/{} off {}; stop puts it back",
+            a.prefix,
+            lo.name.as_str()
+        ));
+        Ok(true)
+    }
+
+    /// `lvs_support` at stop: put back the loopback copy start took off. Never fails stop.
+    fn restore_loopback(&mut self) {
+        let ip = self.p.ip;
+        let path = announcer::lvs_path(&ip);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let Some(prefix) = text.trim().parse::<u8>().ok().filter(|&p| p <= 32) else {
+            log::warn(&format!(
+                "lvs_support: {} is not a prefix length",
+                path.display()
+            ));
+            let _ = std::fs::remove_file(&path);
+            return;
+        };
+        let lo = match self.loopback() {
+            Ok(Some(lo)) => lo,
+            _ => {
+                log::warn("lvs_support: no loopback interface to restore the address on");
+                return;
+            }
+        };
+        let mut p = self.p.clone();
+        p.iflabel = None;
+        p.broadcast = Broadcast::Auto;
+        p.noprefixroute = false;
+        p.metric = None;
+        match self.sys.add(&lo, &p, prefix) {
+            Ok(()) => log::info(&format!(
+                "lvs_support: restored {ip}/{prefix} on {}",
+                lo.name.as_str()
+            )),
+            Err(e) if e.is(libc::EEXIST) => {}
+            Err(e) => {
+                log::warn(&format!(
+                    "lvs_support: cannot restore {ip}/{prefix} on {}: {e}",
+                    lo.name.as_str()
+                ));
+                return;
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// Stop's removal of the address.
+    fn remove(&mut self) -> Outcome {
         let ip = self.p.ip;
         let (link, a) = match self.locate() {
             Ok(Some((link, a, _))) => (link, a),
@@ -645,6 +790,13 @@ impl<B: Backend> Agent<'_, B> {
         }
         Ok(Exit::Success)
     }
+}
+
+/// What a failing start must take back.
+#[derive(Default)]
+struct Undo {
+    label_added: bool,
+    took_off_loopback: bool,
 }
 
 fn check_not_loopback(link: &Link) -> Result<(), Fail> {

@@ -58,7 +58,13 @@ pub fn path(ip: &IpAddr) -> PathBuf {
     dir().join(format!("announce-{}-{ip}", scope()))
 }
 
-fn io_text(e: &std::io::Error) -> String {
+/// Where `lvs_support` records the loopback copy of `ip` that start took off (its prefix), for
+/// stop to put back.
+pub fn lvs_path(ip: &IpAddr) -> PathBuf {
+    dir().join(format!("lvs-{}-{ip}", scope()))
+}
+
+pub fn io_text(e: &std::io::Error) -> String {
     let s = e.to_string();
     s.split(" (os error").next().unwrap_or(&s).to_owned()
 }
@@ -216,7 +222,7 @@ pub fn end(path: &Path, deadline: Instant) -> Result<(), String> {
 
 /// Make sure the state directory exists (created 0700, missing parents 0755, as the policy
 /// state does), is a directory (not a symbolic link), ours, and writable only by us.
-fn ensure_dir(dir: &Path) -> Result<(), String> {
+pub fn ensure_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::DirBuilderExt;
     if let Err(e) = std::fs::symlink_metadata(dir) {
         if e.kind() != std::io::ErrorKind::NotFound {

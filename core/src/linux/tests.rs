@@ -303,3 +303,33 @@ fn new_addr_carries_noprefixroute_and_the_prefix_route_metric() {
         assert!(new_addr(&mut small, SEQ, &req).is_err());
     }
 }
+
+#[test]
+fn addr_label_matches_iproute2() {
+    // `ip addrlabel add prefix 2001:db8::200 label 99` as strace decodes what iproute2 6.1
+    // sends: nlmsg_len 56, NLM_F_REQUEST|NLM_F_ACK|NLM_F_EXCL|NLM_F_CREATE; ifaddrlblmsg
+    // {AF_INET6, 0, 128, 0, index 0, seq 0}; IFAL_LABEL 99, then IFAL_ADDRESS.
+    let ip: core::net::Ipv6Addr = "2001:db8::200".parse().unwrap();
+    let mut want = Vec::new();
+    want.extend_from_slice(&56u32.to_ne_bytes());
+    want.extend_from_slice(&RTM_NEWADDRLABEL.to_ne_bytes());
+    want.extend_from_slice(&(NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE).to_ne_bytes());
+    want.extend_from_slice(&SEQ.to_ne_bytes());
+    want.extend_from_slice(&0u32.to_ne_bytes());
+    want.extend_from_slice(&[10, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    want.extend_from_slice(&[8, 0, 2, 0, 99, 0, 0, 0]);
+    want.extend_from_slice(&[20, 0, 1, 0]);
+    want.extend_from_slice(&ip.octets());
+    let mut buf = [0u8; 64];
+    let n = addr_label(&mut buf, SEQ, true, &ip, 99).unwrap();
+    assert_eq!(&buf[..n], &want[..]);
+    // The delete: same body, RTM_DELADDRLABEL, NLM_F_REQUEST|NLM_F_ACK.
+    let n = addr_label(&mut buf, SEQ, false, &ip, 99).unwrap();
+    assert_eq!(&buf[4..6], &RTM_DELADDRLABEL.to_ne_bytes());
+    assert_eq!(&buf[6..8], &(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
+    assert_eq!(&buf[8..n], &want[8..]);
+    for len in 0..n {
+        let mut small = std::vec![0u8; len];
+        assert!(addr_label(&mut small, SEQ, true, &ip, 99).is_err());
+    }
+}

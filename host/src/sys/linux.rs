@@ -453,6 +453,19 @@ impl Backend for Sys {
         }
     }
 
+    fn addr_label(&mut self, add: bool, ip: &std::net::Ipv6Addr, label: u32) -> Result<()> {
+        let seq = self.next_seq();
+        let mut buf = [0u8; 64];
+        let op = if add {
+            "RTM_NEWADDRLABEL"
+        } else {
+            "RTM_DELADDRLABEL"
+        };
+        let len = nl::addr_label(&mut buf, seq, add, ip, label)
+            .map_err(|_| SysError::new(op, libc::ENOBUFS))?;
+        self.transact(&buf[..len], seq, op, |_| {})
+    }
+
     fn detach(&mut self) -> Result<()> {
         self.fd = netlink()?;
         self.announcer = None;

@@ -132,6 +132,11 @@ pub trait Backend {
     fn flush_route_cache(&mut self) -> Result<()> {
         Ok(())
     }
+    /// Add (`add`) or remove the IPv6 address-selection label of `ip`/128, on every
+    /// interface (`lvs_ipv6_addrlabel`).
+    fn addr_label(&mut self, _add: bool, _ip: &std::net::Ipv6Addr, _label: u32) -> Result<()> {
+        Err(SysError::new("address labels", libc::EOPNOTSUPP))
+    }
     /// Open (and keep) what [`Backend::announce`] sends with, so that a send right after the
     /// check that the address is still there is one system call, not a socket set-up.
     fn prepare_announce(&mut self, _link: &Link, _ip: &IpAddr) -> Result<()> {
