@@ -58,7 +58,9 @@ pub const PARAMS: &[Param] = &[
             None,
             "IPv4 or IPv6 address",
             "The virtual address to manage, in any valid text form (192.0.2.200, 2001:db8::200). \
-             Loopback, multicast, link-local, unspecified and IPv4-mapped addresses are refused.",
+             Loopback, multicast, IPv4 link-local, unspecified and IPv4-mapped addresses are \
+             refused. An IPv6 link-local address (fe80::/10, a floating gateway address) is \
+             accepted together with nic, on whose link it lives.",
         )
     },
     param(

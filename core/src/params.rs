@@ -90,9 +90,18 @@ impl Params {
 
     /// Parse every parameter from `src`. The first error wins.
     pub fn parse(src: &impl Source) -> Result<Params, ParamError> {
-        let ip = match text(src, "ip")? {
+        let (ip, link_local) = match text(src, "ip")? {
             None => return Err(err("ip", "is required")),
-            Some(s) => addr::parse_ip(s).map_err(|e| err("ip", e.message()))?,
+            Some(s) => match addr::parse_ip(s) {
+                Ok(ip) => (ip, false),
+                // An IPv6 link-local address floats on one link (a VRRPv3-style gateway
+                // address): accepted with nic, which scopes it (checked below).
+                Err(addr::IpError::LinkLocal) => match s.parse::<core::net::Ipv6Addr>() {
+                    Ok(v6) => (IpAddr::V6(v6), true),
+                    Err(_) => return Err(err("ip", addr::IpError::LinkLocal.message())),
+                },
+                Err(e) => return Err(err("ip", e.message())),
+            },
         };
         let family = Family::of(&ip);
         let prefix = match text(src, "cidr_netmask")? {
@@ -130,6 +139,12 @@ impl Params {
             None => None,
             Some(s) => Some(IfName::parse(s).map_err(|e| err("nic", e.message()))?),
         };
+        if link_local && nic.is_none() {
+            return Err(err(
+                "ip",
+                "is a link-local address; an IPv6 one is accepted with nic (it belongs to one link)",
+            ));
+        }
         let (label_name, label_text) = match nic_label {
             Some(l) => ("nic", Some(l)),
             None => ("iflabel", text(src, "iflabel")?),
@@ -993,6 +1008,28 @@ mod tests {
             assert_eq!(refused(&[V4, ("OCF_RESKEY_nic", bad)]), "nic", "{bad:?}");
         }
         assert_eq!(refused(&[V6, ("OCF_RESKEY_nic", b"eth0:web")]), "nic");
+    }
+
+    #[test]
+    fn ipv6_link_local_needs_nic() {
+        let ll: (&str, &[u8]) = ("OCF_RESKEY_ip", b"fe80::2");
+        let r = p(&[ll, ("OCF_RESKEY_nic", b"eth0")]).unwrap();
+        assert_eq!(r.ip, "fe80::2".parse::<IpAddr>().unwrap());
+        let e = p(&[ll]).unwrap_err();
+        assert_eq!(e.name, "ip");
+        assert!(e.reason.contains("nic"), "{e:?}");
+        // IPv4 link-local stays refused; zones and junk too.
+        for bad in [
+            &b"169.254.1.1"[..],
+            b"fe80::2%eth0",
+            b"fe80::2::1",
+            b"fe80:",
+        ] {
+            assert_eq!(
+                refused(&[("OCF_RESKEY_ip", bad), ("OCF_RESKEY_nic", b"eth0")]),
+                "ip"
+            );
+        }
     }
 
     #[test]

@@ -220,21 +220,28 @@ pub fn end(path: &Path, deadline: Instant) -> Result<(), String> {
     }
 }
 
-/// Make sure the state directory exists (created 0700, missing parents 0755, as the policy
-/// state does), is a directory (not a symbolic link), ours, and writable only by us.
+/// Make sure the state directory exists (created 0700), is a directory (not a symbolic link),
+/// ours, and writable only by us. Of its parents only the default `/run/resource-agents` is
+/// created (0755) when missing; an `HA_RSCTMP` that does not exist is an error, not something
+/// to create.
 pub fn ensure_dir(dir: &Path) -> Result<(), String> {
     use std::os::unix::fs::DirBuilderExt;
     if let Err(e) = std::fs::symlink_metadata(dir) {
         if e.kind() != std::io::ErrorKind::NotFound {
             return Err(format!("{}: {}", dir.display(), io_text(&e)));
         }
-        if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !parent.exists() {
-                std::fs::DirBuilder::new()
-                    .recursive(true)
-                    .mode(0o755)
-                    .create(parent)
-                    .map_err(|e| format!("cannot create {}: {}", parent.display(), io_text(&e)))?;
+        let default = Path::new("/run/resource-agents");
+        if dir.parent() == Some(default) && !default.exists() {
+            match std::fs::DirBuilder::new().mode(0o755).create(default) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => {
+                    return Err(format!(
+                        "cannot create {}: {}",
+                        default.display(),
+                        io_text(&e)
+                    ))
+                }
             }
         }
         match std::fs::DirBuilder::new().mode(0o700).create(dir) {

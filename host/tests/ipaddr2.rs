@@ -420,3 +420,34 @@ fn lvs_ipv6_addrlabel_labels_the_address_while_started() {
     assert_eq!(r.code, 1, "{r:?}");
     assert!(!labels().contains("2001:db8::200"), "{}", labels());
 }
+
+/// An IPv6 link-local address with nic (a floating gateway address, as VRRPv3 routers use):
+/// added, announced, monitored and removed on that interface; without nic, refused with 6.
+#[test]
+fn ipv6_link_local_with_nic() {
+    let lab = Lab::new("Z");
+    let env = [
+        ("OCF_RESKEY_ip", "fe80::2"),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_arp_count", "2"),
+        ("OCF_RESKEY_arp_interval", "20"),
+    ];
+    let on_v1 = || must(&format!("ip -n {} -6 addr show dev v1", lab.ns));
+    let c = cap(&lab, "fe80::2");
+    let r = lab.run("start", &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        on_v1().contains("inet6 fe80::2/64 scope link"),
+        "{}",
+        on_v1()
+    );
+    let r = lab.run("monitor", &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(c.finish().len(), 2, "neighbour advertisements for fe80::2");
+    assert_eq!(lab.run("stop", &env).code, 0);
+    assert!(!on_v1().contains("fe80::2/"), "{}", on_v1());
+    let r = lab.run("validate-all", &[("OCF_RESKEY_ip", "fe80::2")]);
+    assert_eq!(r.code, 6, "{r:?}");
+    assert!(r.reason().contains("nic"), "{r:?}");
+}
