@@ -13,6 +13,7 @@ mod fuzz;
 mod install;
 mod lab;
 mod linkorder;
+mod ocft;
 mod policies;
 mod util;
 
@@ -33,6 +34,7 @@ commands:
   freebsd-check [--bless]    FreeBSD structs, ioctl numbers and bytes vs FreeBSD's headers
   install [--ocf-root DIR]   install the agent as $OCF_ROOT/resource.d/ifaddr/vip
   link-order      trace the static build's actions, rewrite xtask/link-order.txt (root)
+  ocft            resource-agents' ocft cases for IPaddr2 against ifaddr (root)
 ";
 
 fn main() -> ExitCode {
@@ -59,6 +61,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "policies" => policies::run(rest),
         "link-order" => linkorder::run(rest),
+        "ocft" => ocft::run_ocft(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
