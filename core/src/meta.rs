@@ -245,30 +245,25 @@ pub const PARAMS: &[Param] = &[
          on the loopback interface after removing ip from nic, so the node keeps accepting \
          the address's traffic without answering ARP for it. IPv4 only.",
     ),
-    Param {
-        os: Os::Linux,
-        ..param(
-            "lvs_ipv6_addrlabel",
-            "boolean",
-            Some("false"),
-            "Address label for LVS-DR (Linux, IPv6)",
-            "While the address is started, give ip/128 the address-selection label \
-             lvs_ipv6_addrlabel_value (RFC 6724 policy table, RTM_NEWADDRLABEL), so that it is \
-             not chosen as the source of connections from this node, and remove the label on \
-             stop. IPv6 only. IPaddr2's main branch defaults to true.",
-        )
-    },
-    Param {
-        os: Os::Linux,
-        ..param(
-            "lvs_ipv6_addrlabel_value",
-            "integer",
-            Some("99"),
-            "Label for lvs_ipv6_addrlabel (Linux)",
-            "The label lvs_ipv6_addrlabel gives, 0 to 4294967294; pick one that no other \
-             entry of the policy table uses. Without lvs_ipv6_addrlabel=true it has no effect.",
-        )
-    },
+    param(
+        "lvs_ipv6_addrlabel",
+        "boolean",
+        Some("false"),
+        "Address label for LVS-DR (IPv6)",
+        "While the address is started, give ip/128 the address-selection label \
+         lvs_ipv6_addrlabel_value in the RFC 6724 policy table (Linux: RTM_NEWADDRLABEL; \
+         FreeBSD: the ip6addrctl table, precedence 40), so that it is not chosen as the source \
+         of connections from this node, and remove the label on stop. IPv6 only. IPaddr2's \
+         main branch defaults to true.",
+    ),
+    param(
+        "lvs_ipv6_addrlabel_value",
+        "integer",
+        Some("99"),
+        "Label for lvs_ipv6_addrlabel",
+        "The label lvs_ipv6_addrlabel gives, 0 to 4294967294; pick one that no other entry of \
+         the policy table uses. Without lvs_ipv6_addrlabel=true it has no effect.",
+    ),
     Param {
         os: Os::Linux,
         ..param(

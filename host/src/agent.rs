@@ -179,7 +179,6 @@ impl<B: Backend> Agent<'_, B> {
                 ("metric", self.p.metric.is_some()),
                 ("flush_routes", self.p.flush_routes),
                 ("proto", self.p.proto.is_some()),
-                ("lvs_ipv6_addrlabel", self.p.lvs_ipv6_addrlabel.is_some()),
             ];
             if let Some((name, _)) = linux_only.iter().find(|(_, set)| *set) {
                 return Err(fail(
