@@ -187,6 +187,8 @@ fn stop_does_not_wait_for_the_interval() {
 fn stop_ends_the_announcer_process_and_its_file() {
     let lab = Lab::new("K");
     let rsctmp = format!("/tmp/{}-rsctmp", lab.ns);
+    // HA_RSCTMP exists (Pacemaker makes it); the agent makes only its own directory in it.
+    std::fs::create_dir_all(&rsctmp).unwrap();
     let mut e = env(V4, "100", "100");
     e.push(("HA_RSCTMP", &rsctmp));
     let r = lab.run("start", &e);
