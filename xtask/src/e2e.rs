@@ -391,13 +391,28 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
 
     // The migration: the same primitive, its agent changed, loaded over the old one.
     let shown = lab.crm(c, &["configure", "show", &rsc])?;
-    if !shown.contains(Agent::Ipaddr2.ocf()) {
+    // crm shows ocf:heartbeat agents by their type alone; README's sed takes either form.
+    let changed = shown
+        .lines()
+        .map(|l| {
+            for old in [Agent::Ipaddr2.ocf(), "IPaddr2"] {
+                let head = format!("primitive {rsc} {old}");
+                match l.strip_prefix(&head) {
+                    Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+                        return format!("primitive {rsc} {}{rest}", Agent::Ifaddr.ocf());
+                    }
+                    _ => {}
+                }
+            }
+            l.to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !changed.contains(Agent::Ifaddr.ocf()) {
         return Err(format!(
-            "crm configure show {rsc}: no {}:\n{shown}",
-            Agent::Ipaddr2.ocf()
+            "crm configure show {rsc}: no IPaddr2 primitive:\n{shown}"
         ));
     }
-    let changed = shown.replace(Agent::Ipaddr2.ocf(), Agent::Ifaddr.ocf());
     let file = lab::lab_dir().join(format!("{rsc}.crm"));
     fs::write(&file, &changed).map_err(|e| format!("{}: {e}", file.display()))?;
     let w = lab.watch(vip)?;
