@@ -83,7 +83,6 @@ pub fn addr_info(u: &mut Unstructured<'_>) -> Result<AddrInfo> {
         ip: u.arbitrary()?,
         broadcast: u.arbitrary()?,
         lifetimes: u.arbitrary()?,
-        metric: u.arbitrary()?,
     })
 }
 
