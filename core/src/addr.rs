@@ -63,7 +63,10 @@ impl IpError {
             IpError::Syntax => "is not an IPv4 or IPv6 address",
             IpError::Zone => "has a %zone suffix; give the interface with nic instead",
             IpError::Unspecified => "is the unspecified address",
-            IpError::Loopback => "is a loopback address",
+            IpError::Loopback => {
+                "is a loopback address, which reaches no other host; for LVS direct routing give \
+                 the service address with lvs_support=true"
+            }
             IpError::Multicast => "is a multicast address",
             IpError::Broadcast => "is the limited broadcast address",
             IpError::ThisNetwork => "is in 0.0.0.0/8 (this network)",

@@ -67,6 +67,9 @@ pub const IN_ALIASREQ_LEN: usize = 68;
 pub const IN6_ALIASREQ_LEN: usize = 136;
 /// `struct in6_ifreq`: name plus a union whose largest member is `struct icmp6_ifstat`.
 pub const IN6_IFREQ_LEN: usize = 288;
+/// `struct in6_addrpolicy` (`<netinet6/in6_var.h>`): an entry of the address-selection policy
+/// table (RFC 6724), as `ip6addrctl(8)` adds and deletes them.
+pub const IN6_ADDRPOLICY_LEN: usize = 72;
 
 /// `struct in_aliasreq` field offsets.
 mod in_aliasreq {
@@ -97,6 +100,11 @@ pub const SIOCGIFFLAGS: u32 = iowr(b'i', 17, IFREQ_LEN);
 pub const SIOCAIFADDR_IN6: u32 = iow(b'i', 27, IN6_ALIASREQ_LEN);
 pub const SIOCDIFADDR_IN6: u32 = iow(b'i', 25, IN6_IFREQ_LEN);
 pub const SIOCGIFAFLAG_IN6: u32 = iowr(b'i', 73, IN6_IFREQ_LEN);
+pub const SIOCAADDRCTL_POLICY: u32 = iow(b'u', 108, IN6_ADDRPOLICY_LEN);
+pub const SIOCDADDRCTL_POLICY: u32 = iow(b'u', 109, IN6_ADDRPOLICY_LEN);
+/// The precedence ifaddr's policy entries carry: that of the default entry `::/0` (RFC 6724),
+/// so that only the label differs from what the address had without an entry.
+pub const ADDRPOLICY_PRECEDENCE: i32 = 40;
 pub use bpf::{BIOCSETIF, BIOCSHDRCMPLT};
 
 /// `<netinet6/in6_var.h>` address flags.
@@ -211,6 +219,36 @@ pub fn in6_aliasreq(
     debug_assert_eq!(w.pos(), in6_aliasreq::VHID);
     w.bytes(&i32::from(vhid).to_ne_bytes())?;
     w.zeros(4) // tail padding to the struct's 8-byte alignment
+}
+
+/// Field offsets in `struct in6_addrpolicy`.
+pub mod in6_addrpolicy {
+    pub const ADDR: usize = 0;
+    pub const ADDRMASK: usize = 28;
+    pub const PRECED: usize = 56;
+    pub const LABEL: usize = 60;
+    pub const USE: usize = 64;
+}
+
+/// `struct in6_addrpolicy` for exactly `addr`/128 with `label`, for `SIOCAADDRCTL_POLICY`
+/// (`EEXIST` when the prefix has an entry) and `SIOCDADDRCTL_POLICY` (matched by prefix and
+/// mask). The label is a C `int`; -1 means "no label" to the kernel and is refused by it.
+pub fn in6_addrpolicy(
+    buf: &mut [u8; IN6_ADDRPOLICY_LEN],
+    addr: Ipv6Addr,
+    label: u32,
+) -> Result<(), Overflow> {
+    let mut w = Writer::new(buf);
+    debug_assert_eq!(w.pos(), in6_addrpolicy::ADDR);
+    sockaddr_in6(&mut w, addr)?;
+    debug_assert_eq!(w.pos(), in6_addrpolicy::ADDRMASK);
+    sockaddr_in6(&mut w, crate::addr::v6_mask(128))?;
+    debug_assert_eq!(w.pos(), in6_addrpolicy::PRECED);
+    w.bytes(&ADDRPOLICY_PRECEDENCE.to_ne_bytes())?;
+    debug_assert_eq!(w.pos(), in6_addrpolicy::LABEL);
+    w.bytes(&label.to_ne_bytes())?;
+    debug_assert_eq!(w.pos(), in6_addrpolicy::USE);
+    w.zeros(8)
 }
 
 /// `struct ifreq` naming one IPv4 address, for `SIOCDIFADDR`.

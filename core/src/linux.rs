@@ -41,6 +41,12 @@ pub const RTM_DELADDR: u16 = 21;
 pub const RTM_GETADDR: u16 = 22;
 pub const RTM_NEWROUTE: u16 = 24;
 pub const RTM_GETROUTE: u16 = 26;
+pub const RTM_NEWADDRLABEL: u16 = 72;
+pub const RTM_DELADDRLABEL: u16 = 73;
+/// `struct ifaddrlblmsg`: family, reserved, prefix length, flags, interface index, sequence.
+pub const IFADDRLBLMSG_LEN: usize = 12;
+pub const IFAL_ADDRESS: u16 = 1;
+pub const IFAL_LABEL: u16 = 2;
 
 pub const AF_INET: u8 = 2;
 pub const AF_INET6: u8 = 10;
@@ -54,6 +60,8 @@ pub const IFA_LABEL: u16 = 3;
 pub const IFA_BROADCAST: u16 = 4;
 pub const IFA_CACHEINFO: u16 = 6;
 pub const IFA_FLAGS: u16 = 8;
+/// The priority (metric) of the prefix route added with the address (Linux 4.18+).
+pub const IFA_RT_PRIORITY: u16 = 9;
 
 pub const IFA_F_SECONDARY: u32 = 0x01;
 pub const IFA_F_NODAD: u32 = 0x02;
@@ -62,6 +70,8 @@ pub const IFA_F_DADFAILED: u32 = 0x08;
 pub const IFA_F_DEPRECATED: u32 = 0x20;
 pub const IFA_F_TENTATIVE: u32 = 0x40;
 pub const IFA_F_PERMANENT: u32 = 0x80;
+/// Add no prefix route for the address.
+pub const IFA_F_NOPREFIXROUTE: u32 = 0x200;
 
 pub const RT_SCOPE_UNIVERSE: u8 = 0;
 pub const RT_SCOPE_LINK: u8 = 253;
@@ -163,6 +173,8 @@ pub struct AddrRequest {
     pub label: Option<heapless::String<15>>,
     /// (preferred, valid) lifetimes in seconds; `None` is forever.
     pub lifetimes: Option<(u32, u32)>,
+    /// The prefix route's metric (`IFA_RT_PRIORITY`); `None` is the kernel's default.
+    pub metric: Option<u32>,
 }
 
 /// `RTM_NEWADDR` with `NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK`: fails with `EEXIST` rather than
@@ -200,6 +212,9 @@ pub fn new_addr(buf: &mut [u8], seq: u32, r: &AddrRequest) -> Result<usize, Over
     }
     // Flags that fit the header byte travel there only (as iproute2 does); the kernel reads
     // IFA_FLAGS when present and the byte otherwise.
+    if let Some(m) = r.metric {
+        b.attr(IFA_RT_PRIORITY, &m.to_ne_bytes())?;
+    }
     if r.flags > 0xff {
         b.attr(IFA_FLAGS, &r.flags.to_ne_bytes())?;
     }
@@ -223,6 +238,36 @@ pub fn del_addr(
     let n = ip_bytes(ip, &mut a);
     b.attr(IFA_LOCAL, &a[..n])?;
     b.attr(IFA_ADDRESS, &a[..n])?;
+    b.finish()
+}
+
+/// An IPv6 address-selection label (RFC 6724 policy table) for exactly `ip/128` on every
+/// interface: `RTM_NEWADDRLABEL` (`add`, with `NLM_F_CREATE | NLM_F_EXCL`: `EEXIST` when the
+/// prefix has a label already) or `RTM_DELADDRLABEL` (the kernel matches prefix, length and
+/// interface; `label` must be given but is not compared). As `ip addrlabel add|del prefix
+/// IP label N` sends them.
+pub fn addr_label(
+    buf: &mut [u8],
+    seq: u32,
+    add: bool,
+    ip: &core::net::Ipv6Addr,
+    label: u32,
+) -> Result<usize, Overflow> {
+    let (ty, flags) = if add {
+        (
+            RTM_NEWADDRLABEL,
+            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+        )
+    } else {
+        (RTM_DELADDRLABEL, NLM_F_REQUEST | NLM_F_ACK)
+    };
+    let mut b = Builder::new(buf, ty, flags, seq)?;
+    b.w.bytes(&[AF_INET6, 0, 128, 0])?;
+    b.w.bytes(&0u32.to_ne_bytes())?; // every interface
+    b.w.bytes(&0u32.to_ne_bytes())?; // ifal_seq, unused in requests
+                                     // Attribute order as iproute2 sends it.
+    b.attr(IFAL_LABEL, &label.to_ne_bytes())?;
+    b.attr(IFAL_ADDRESS, &ip.octets())?;
     b.finish()
 }
 
@@ -571,6 +616,8 @@ pub struct RouteInfo {
     /// A gateway (`RTA_GATEWAY`/`RTA_VIA`) or several next hops (`RTA_MULTIPATH`).
     pub via_gateway: bool,
     pub priority: u32,
+    /// `rtm_protocol`: who added the route (2 kernel, 3 boot, 4 static, ...).
+    pub protocol: u8,
 }
 
 impl RouteInfo {
@@ -586,6 +633,7 @@ impl RouteInfo {
             oif: None,
             via_gateway: false,
             priority: 0,
+            protocol: h[5],
         };
         for (ty, v) in Attrs::new(&payload[RTMSG_LEN..]) {
             match ty {

@@ -58,7 +58,9 @@ pub const PARAMS: &[Param] = &[
             None,
             "IPv4 or IPv6 address",
             "The virtual address to manage, in any valid text form (192.0.2.200, 2001:db8::200). \
-             Loopback, multicast, link-local, unspecified and IPv4-mapped addresses are refused.",
+             Loopback, multicast, IPv4 link-local, unspecified and IPv4-mapped addresses are \
+             refused. An IPv6 link-local address (fe80::/10, a floating gateway address) is \
+             accepted together with nic, on whose link it lives.",
         )
     },
     param(
@@ -76,7 +78,8 @@ pub const PARAMS: &[Param] = &[
         "Network interface",
         "The interface to put the address on (eth0, vlan100, igb0, epair0a, em0.100). When unset, \
          the interface of the longest-prefix connected route that covers ip; ties go to the lowest \
-         metric, then the lowest interface index, so every node decides the same way.",
+         metric, then the lowest interface index, so every node decides the same way. \
+         IPaddr2's legacy form nic:label sets the label as iflabel does (Linux, IPv4).",
     ),
     Param {
         os: Os::Linux,
@@ -121,8 +124,34 @@ pub const PARAMS: &[Param] = &[
             Some("5"),
             "Announcements after start",
             "How many gratuitous ARPs (IPv4) or unsolicited neighbour advertisements (IPv6) to send \
-             after start, 0 to 100. A background process sends them, the first at once, so that \
-             start is not held back.",
+             after start, 0 to 100, the first at once. Each goes out only while the address is on \
+             its interface, and stop ends the sender before it removes the address.",
+        )
+    },
+    Param {
+        reloadable: true,
+        ..param(
+            "arp_bg",
+            "boolean",
+            Some("true"),
+            "Announce in the background",
+            "true: a background process sends the arp_count announcements and start returns at \
+             once. false: start returns after the last one. (IPaddr2 defaults to false for IPv6; \
+             ifaddr to true for both families.)",
+        )
+    },
+    Param {
+        reloadable: true,
+        ..param(
+            "arp_count_refresh",
+            "integer",
+            Some("0"),
+            "Announcements on each monitor",
+            "How many announcements each recurring monitor sends when it finds the address \
+             healthy, 0 to 100, arp_interval apart, to correct neighbours whose caches went stale \
+             (after a split brain, say). The monitor sends the first itself and leaves the rest \
+             to a background process, so it never waits for more than one. Probes send none. \
+             IPv4 and IPv6 (IPaddr2: IPv4 only).",
         )
     },
     Param {
@@ -150,6 +179,90 @@ pub const PARAMS: &[Param] = &[
         "Preferred lifetime (IPv6)",
         "The preferred lifetime of the IPv6 address in seconds, or forever. 0 keeps the address \
          from being chosen as a source address.",
+    ),
+    Param {
+        os: Os::Linux,
+        ..param(
+            "noprefixroute",
+            "boolean",
+            Some("false"),
+            "Add no prefix route (Linux)",
+            "Add the address without the route to its subnet that the kernel would otherwise add \
+             with it (IFA_F_NOPREFIXROUTE). IPv4 and IPv6.",
+        )
+    },
+    Param {
+        os: Os::Linux,
+        ..param(
+            "metric",
+            "integer",
+            None,
+            "Metric of the prefix route (Linux)",
+            "The metric (priority) of the prefix route added with the address, 0 to 4294967295 \
+             (IFA_RT_PRIORITY; Linux 4.18 or newer). Unset: the kernel's default. Not with \
+             noprefixroute=true.",
+        )
+    },
+    param(
+        "check_link_status",
+        "boolean",
+        Some("true"),
+        "Require the interface to be up",
+        "true: start fails and monitor reports a failure when the interface is down, and a \
+         monitor at depth 10 also when it has no carrier. false: the link state is not looked \
+         at; only the address itself is checked.",
+    ),
+    Param {
+        os: Os::Linux,
+        ..param(
+            "flush_routes",
+            "boolean",
+            Some("false"),
+            "Flush the routing cache after stop (Linux)",
+            "After stop has removed the address, flush the kernel's cached routes (IPv4 and \
+             IPv6), so that local connections stop taking a shortcut through the address at \
+             once.",
+        )
+    },
+    Param {
+        os: Os::Linux,
+        ..param(
+            "proto",
+            "string",
+            None,
+            "Route protocol for detection (Linux)",
+            "When nic or cidr_netmask is detected from the routing table, consider only routes \
+             of this protocol: kernel, boot, static, ra, dhcp or a number 0-255.",
+        )
+    },
+    param(
+        "lvs_support",
+        "boolean",
+        Some("false"),
+        "LVS direct routing (IPv4)",
+        "For LVS-DR directors that are also real servers: if ip/32 is on the loopback \
+         interface, start takes it off there before adding ip to nic, and stop puts it back \
+         on the loopback interface after removing ip from nic, so the node keeps accepting \
+         the address's traffic without answering ARP for it. IPv4 only.",
+    ),
+    param(
+        "lvs_ipv6_addrlabel",
+        "boolean",
+        Some("false"),
+        "Address label for LVS-DR (IPv6)",
+        "While the address is started, give ip/128 the address-selection label \
+         lvs_ipv6_addrlabel_value in the RFC 6724 policy table (Linux: RTM_NEWADDRLABEL; \
+         FreeBSD: the ip6addrctl table, precedence 40), so that it is not chosen as the source \
+         of connections from this node, and remove the label on stop. IPv6 only. IPaddr2's \
+         main branch defaults to true.",
+    ),
+    param(
+        "lvs_ipv6_addrlabel_value",
+        "integer",
+        Some("99"),
+        "Label for lvs_ipv6_addrlabel",
+        "The label lvs_ipv6_addrlabel gives, 0 to 4294967294; pick one that no other entry of \
+         the policy table uses. Without lvs_ipv6_addrlabel=true it has no effect.",
     ),
     Param {
         os: Os::Linux,

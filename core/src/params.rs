@@ -58,6 +58,29 @@ pub struct Params {
     /// Absolute path of a WebAssembly health policy.
     pub policy: Option<String<PATH_MAX>>,
     pub policy_args: String<POLICY_ARGS_MAX>,
+    /// `arp_bg`: start's announcements from a background process (true) or before start
+    /// returns (false).
+    pub arp_bg: bool,
+    /// `arp_count_refresh`: announcements on each recurring monitor that finds the address
+    /// healthy (the monitor waits for the first only).
+    pub arp_count_refresh: u32,
+    /// `check_link_status`: start and monitor require the interface to be up (and monitor at
+    /// depth 10 its carrier). False: the link state is not looked at.
+    pub check_link_status: bool,
+    /// `noprefixroute`: add the address without its prefix route.
+    pub noprefixroute: bool,
+    /// `metric`: the priority of the address's prefix route.
+    pub metric: Option<u32>,
+    /// `flush_routes` (Linux): flush the routing cache after stop.
+    pub flush_routes: bool,
+    /// `proto` (Linux): nic and prefix detection consider only routes of this protocol.
+    pub proto: Option<u8>,
+    /// `lvs_support` (IPv4): an ip/32 on the loopback interface is taken off it for the time
+    /// the address is started, and put back by stop (LVS direct routing).
+    pub lvs_support: bool,
+    /// `lvs_ipv6_addrlabel` + `lvs_ipv6_addrlabel_value` (IPv6): the address-selection label
+    /// given to ip/128 while started, so that it is not picked as a source address.
+    pub lvs_ipv6_addrlabel: Option<u32>,
 }
 
 impl Params {
@@ -67,9 +90,18 @@ impl Params {
 
     /// Parse every parameter from `src`. The first error wins.
     pub fn parse(src: &impl Source) -> Result<Params, ParamError> {
-        let ip = match text(src, "ip")? {
+        let (ip, link_local) = match text(src, "ip")? {
             None => return Err(err("ip", "is required")),
-            Some(s) => addr::parse_ip(s).map_err(|e| err("ip", e.message()))?,
+            Some(s) => match addr::parse_ip(s) {
+                Ok(ip) => (ip, false),
+                // An IPv6 link-local address floats on one link (a VRRPv3-style gateway
+                // address): accepted with nic, which scopes it (checked below).
+                Err(addr::IpError::LinkLocal) => match s.parse::<core::net::Ipv6Addr>() {
+                    Ok(v6) => (IpAddr::V6(v6), true),
+                    Err(_) => return Err(err("ip", addr::IpError::LinkLocal.message())),
+                },
+                Err(e) => return Err(err("ip", e.message())),
+            },
         };
         let family = Family::of(&ip);
         let prefix = match text(src, "cidr_netmask")? {
@@ -89,30 +121,58 @@ impl Params {
                 }
             }
         }
-        let nic = match text(src, "nic")? {
+        // The legacy `nic=eth0:label` form is IPaddr2's: the part after the colon is the
+        // label, and it takes precedence over iflabel.
+        let (nic_text, nic_label) = match text(src, "nic")? {
+            None => (None, None),
+            Some(s) => match s.split_once(':') {
+                None => (Some(s), None),
+                Some((n, l)) => {
+                    if l.is_empty() {
+                        return Err(err("nic", "has an empty label after ':' (use nic=NAME)"));
+                    }
+                    (Some(n), Some(l))
+                }
+            },
+        };
+        let nic = match nic_text {
             None => None,
             Some(s) => Some(IfName::parse(s).map_err(|e| err("nic", e.message()))?),
         };
-        let iflabel = match text(src, "iflabel")? {
+        if link_local && nic.is_none() {
+            return Err(err(
+                "ip",
+                "is a link-local address; an IPv6 one is accepted with nic (it belongs to one link)",
+            ));
+        }
+        let (label_name, label_text) = match nic_label {
+            Some(l) => ("nic", Some(l)),
+            None => ("iflabel", text(src, "iflabel")?),
+        };
+        let iflabel = match label_text {
             None => None,
             Some(s) => {
+                let name = label_name;
                 if family == Family::V6 {
-                    return Err(err("iflabel", "applies to IPv4 addresses only"));
+                    return Err(err(
+                        name,
+                        "sets a label, which applies to IPv4 addresses only",
+                    ));
                 }
                 let ok = s
                     .bytes()
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'.' | b'-'));
                 if !ok {
-                    return Err(err("iflabel", "has a character outside A-Z a-z 0-9 _ . -"));
+                    return Err(err(name, "has a character outside A-Z a-z 0-9 _ . -"));
                 }
                 let nic_len = nic.as_ref().map_or(0, |n| n.as_str().len());
                 // The kernel label is "nic:label", at most 15 bytes.
                 if nic_len + 1 + s.len() > 15 {
-                    return Err(err("iflabel", "makes nic:iflabel longer than 15 bytes"));
+                    return Err(err(name, "makes nic:iflabel longer than 15 bytes"));
                 }
                 let mut l = String::new();
                 l.push_str(s)
-                    .map_err(|_| err("iflabel", "is longer than 14 bytes"))?;
+                    .map_err(|_| err(name, "is longer than 14 bytes"))?;
                 Some(l)
             }
         };
@@ -222,6 +282,55 @@ impl Params {
                 a
             }
         };
+        let arp_bg = boolean(src, "arp_bg", true)?;
+        let arp_count_refresh = number(src, "arp_count_refresh", 0, 0, 100)? as u32;
+        let check_link_status = boolean(src, "check_link_status", true)?;
+        let noprefixroute = boolean(src, "noprefixroute", false)?;
+        let metric = match text(src, "metric")? {
+            None => None,
+            Some(s) => Some(
+                addr::parse_decimal(s)
+                    .filter(|&n| n <= u64::from(u32::MAX))
+                    .ok_or(err("metric", "is not a number from 0 to 4294967295"))?
+                    as u32,
+            ),
+        };
+        if metric.is_some() && noprefixroute {
+            return Err(err(
+                "metric",
+                "sets the prefix route's metric, but noprefixroute=true adds no prefix route",
+            ));
+        }
+        let flush_routes = boolean(src, "flush_routes", false)?;
+        let proto = match text(src, "proto")? {
+            None => None,
+            Some(s) => Some(parse_proto(s).ok_or(err(
+                "proto",
+                "is not a route protocol (kernel, boot, static, ra, dhcp or a number 0-255)",
+            ))?),
+        };
+        refuse_unsupported(src)?;
+        let lvs_support = boolean(src, "lvs_support", false)?;
+        if lvs_support && family == Family::V6 {
+            return Err(err(
+                "lvs_support",
+                "applies to IPv4 addresses only (IPv6 LVS-DR uses lvs_ipv6_addrlabel)",
+            ));
+        }
+        let label_on = boolean(src, "lvs_ipv6_addrlabel", false)?;
+        if label_on && family == Family::V4 {
+            return Err(err("lvs_ipv6_addrlabel", "applies to IPv6 addresses only"));
+        }
+        let label_value = match text(src, "lvs_ipv6_addrlabel_value")? {
+            None => 99,
+            Some(s) => addr::parse_decimal(s)
+                .filter(|&n| n < u64::from(u32::MAX))
+                .ok_or(err(
+                    "lvs_ipv6_addrlabel_value",
+                    "is not a label number from 0 to 4294967294",
+                ))? as u32,
+        };
+        let lvs_ipv6_addrlabel = label_on.then_some(label_value);
         Ok(Params {
             ip,
             prefix,
@@ -238,8 +347,92 @@ impl Params {
             jail,
             policy,
             policy_args,
+            arp_bg,
+            arp_count_refresh,
+            check_link_status,
+            noprefixroute,
+            metric,
+            flush_routes,
+            proto,
+            lvs_support,
+            lvs_ipv6_addrlabel,
         })
     }
+}
+
+/// Route protocol names as iproute2 knows them (`/etc/iproute2/rt_protos`), or a number.
+pub fn parse_proto(s: &str) -> Option<u8> {
+    Some(match s {
+        "redirect" => 1,
+        "kernel" => 2,
+        "boot" => 3,
+        "static" => 4,
+        "ra" => 9,
+        "dhcp" => 16,
+        _ => {
+            return addr::parse_decimal(s)
+                .filter(|&n| n <= 255)
+                .map(|n| n as u8)
+        }
+    })
+}
+
+/// IPaddr2 parameters for features this agent does not have. Each is refused (exit 6) when it
+/// asks for the feature, with what to do instead; set to its "off" value it is accepted, since
+/// it then means nothing in IPaddr2 either.
+fn refuse_unsupported(src: &impl Source) -> Result<(), ParamError> {
+    if text(src, "mac")?.is_some() {
+        return Err(err(
+            "mac",
+            "sets IPaddr2's Cluster IP (CLUSTERIP clone) MAC address; ifaddr has no clone mode: \
+             remove it and run one primitive per address",
+        ));
+    }
+    if text(src, "clusterip_hash")?.is_some() {
+        return Err(err(
+            "clusterip_hash",
+            "belongs to IPaddr2's Cluster IP (CLUSTERIP clone) mode, which ifaddr does not \
+             have: remove it and run one primitive per address",
+        ));
+    }
+    if boolean(src, "unique_clone_address", false)? {
+        return Err(err(
+            "unique_clone_address",
+            "derives addresses for clone instances; ifaddr has no clone mode: configure one \
+             primitive per address instead",
+        ));
+    }
+    match text(src, "arp_sender")? {
+        None | Some("send_arp") => {}
+        Some("iputils_arping" | "libnet_arping") => {
+            return Err(err(
+                "arp_sender",
+                "names an external arping program, which ifaddr never runs: remove it (ifaddr \
+                 sends the gratuitous ARPs itself; arp_count and arp_interval shape them)",
+            ))
+        }
+        Some("ipoibarping") => {
+            return Err(err(
+                "arp_sender",
+                "asks for InfiniBand announcements, which ifaddr does not send: use IPaddr2 on \
+                 InfiniBand interfaces",
+            ))
+        }
+        Some(_) => {
+            return Err(err(
+                "arp_sender",
+                "is not send_arp, iputils_arping, libnet_arping or ipoibarping",
+            ))
+        }
+    }
+    if text(src, "send_arp_opts")?.is_some() {
+        return Err(err(
+            "send_arp_opts",
+            "passes options to an external ARP program, which ifaddr never runs: remove it \
+             (arp_count and arp_interval shape the announcements)",
+        ));
+    }
+    Ok(())
 }
 
 fn err(name: &'static str, reason: &'static str) -> ParamError {
@@ -287,6 +480,7 @@ fn range_reason(name: &str) -> &'static str {
         "arp_count" => "is not a number from 0 to 100",
         "arp_interval" => "is not a number of milliseconds from 1 to 10000",
         "arp_probe" => "is not a number of milliseconds from 0 to 5000",
+        "arp_count_refresh" => "is not a number from 0 to 100",
         _ => "is out of range",
     }
 }
@@ -690,5 +884,217 @@ mod tests {
         let mut s: String<8> = String::new();
         escape(b"abc", &mut s);
         assert_eq!(s.as_str(), "abc");
+    }
+
+    const V4: (&str, &[u8]) = ("OCF_RESKEY_ip", b"192.0.2.200");
+    const V6: (&str, &[u8]) = ("OCF_RESKEY_ip", b"2001:db8::200");
+
+    fn refused(kv: &[(&str, &[u8])]) -> &'static str {
+        match p(kv) {
+            Err(e) => e.name,
+            Ok(r) => panic!("accepted {kv:?}: {r:?}"),
+        }
+    }
+
+    #[test]
+    fn ipaddr2_parameters_default_to_ipaddr2s_meaning() {
+        let r = p(&[V4]).unwrap();
+        assert!(r.arp_bg && r.check_link_status);
+        assert!(!r.noprefixroute && !r.flush_routes);
+        assert_eq!((r.arp_count_refresh, r.metric, r.proto), (0, None, None));
+        let r = p(&[
+            V6,
+            ("OCF_RESKEY_arp_bg", b"false"),
+            ("OCF_RESKEY_arp_count_refresh", b"100"),
+            ("OCF_RESKEY_check_link_status", b"no"),
+            ("OCF_RESKEY_metric", b"4294967295"),
+            ("OCF_RESKEY_flush_routes", b"1"),
+            ("OCF_RESKEY_proto", b"kernel"),
+        ])
+        .unwrap();
+        assert!(!r.arp_bg && !r.check_link_status && r.flush_routes);
+        assert_eq!(
+            (r.arp_count_refresh, r.metric, r.proto),
+            (100, Some(u32::MAX), Some(2))
+        );
+        let r = p(&[V4, ("OCF_RESKEY_noprefixroute", b"true")]).unwrap();
+        assert!(r.noprefixroute);
+        for (name, num) in [
+            ("static", 4),
+            ("boot", 3),
+            ("ra", 9),
+            ("dhcp", 16),
+            ("255", 255),
+            ("0", 0),
+        ] {
+            assert_eq!(parse_proto(name), Some(num), "{name}");
+        }
+    }
+
+    #[test]
+    fn hostile_values_of_the_new_parameters_are_refused_by_name() {
+        let cases: &[(&str, &[&[u8]])] = &[
+            (
+                "arp_count_refresh",
+                &[
+                    b"101",
+                    b"-1",
+                    b"1e3",
+                    b" 5",
+                    b"5\n",
+                    b"0x5",
+                    b"99999999999999999999999",
+                ],
+            ),
+            ("arp_bg", &[b"maybe", b"2", b"true ", b"\xff", b"t\0"]),
+            ("check_link_status", &[b"yes please", b"-"]),
+            ("noprefixroute", &[b"nope"]),
+            ("flush_routes", &[b"10"]),
+            (
+                "metric",
+                &[
+                    b"4294967296",
+                    b"-1",
+                    b"1.5",
+                    b"0x10",
+                    b" 1",
+                    b"18446744073709551617",
+                ],
+            ),
+            (
+                "proto",
+                &[b"256", b"kern", b"2 ", b"-2", b"kernel\n", b"\xc3\x28"],
+            ),
+            ("lvs_ipv6_addrlabel_value", &[b"4294967295", b"abc", b"-1"]),
+        ];
+        for (name, values) in cases {
+            let key = format!("OCF_RESKEY_{name}");
+            for v in *values {
+                assert_eq!(refused(&[V6, (&key, v)]), *name, "{name}={v:?}");
+            }
+        }
+        assert_eq!(
+            refused(&[
+                V4,
+                ("OCF_RESKEY_noprefixroute", b"true"),
+                ("OCF_RESKEY_metric", b"5")
+            ]),
+            "metric"
+        );
+    }
+
+    #[test]
+    fn legacy_nic_label_form() {
+        let r = p(&[V4, ("OCF_RESKEY_nic", b"eth0:web")]).unwrap();
+        assert_eq!(r.nic.as_ref().map(|n| n.as_str()), Some("eth0"));
+        assert_eq!(r.iflabel.as_deref(), Some("web"));
+        // The label in nic wins over iflabel, as in IPaddr2.
+        let r = p(&[
+            V4,
+            ("OCF_RESKEY_nic", b"eth0:web"),
+            ("OCF_RESKEY_iflabel", b"other"),
+        ])
+        .unwrap();
+        assert_eq!(r.iflabel.as_deref(), Some("web"));
+        for bad in [
+            &b"eth0:"[..],
+            b":web",
+            b"eth0:a:b",
+            b"eth0:a b",
+            b"eth0:0123456789ab",
+            b"eth0:\xff",
+            b"verylongname01:x",
+        ] {
+            assert_eq!(refused(&[V4, ("OCF_RESKEY_nic", bad)]), "nic", "{bad:?}");
+        }
+        assert_eq!(refused(&[V6, ("OCF_RESKEY_nic", b"eth0:web")]), "nic");
+    }
+
+    #[test]
+    fn ipv6_link_local_needs_nic() {
+        let ll: (&str, &[u8]) = ("OCF_RESKEY_ip", b"fe80::2");
+        let r = p(&[ll, ("OCF_RESKEY_nic", b"eth0")]).unwrap();
+        assert_eq!(r.ip, "fe80::2".parse::<IpAddr>().unwrap());
+        let e = p(&[ll]).unwrap_err();
+        assert_eq!(e.name, "ip");
+        assert!(e.reason.contains("nic"), "{e:?}");
+        // IPv4 link-local stays refused; zones and junk too.
+        for bad in [
+            &b"169.254.1.1"[..],
+            b"fe80::2%eth0",
+            b"fe80::2::1",
+            b"fe80:",
+        ] {
+            assert_eq!(
+                refused(&[("OCF_RESKEY_ip", bad), ("OCF_RESKEY_nic", b"eth0")]),
+                "ip"
+            );
+        }
+    }
+
+    #[test]
+    fn lvs_parameters() {
+        let r = p(&[V4, ("OCF_RESKEY_lvs_support", b"true")]).unwrap();
+        assert!(r.lvs_support && r.lvs_ipv6_addrlabel.is_none());
+        let r = p(&[V6, ("OCF_RESKEY_lvs_ipv6_addrlabel", b"yes")]).unwrap();
+        assert_eq!(r.lvs_ipv6_addrlabel, Some(99));
+        let r = p(&[
+            V6,
+            ("OCF_RESKEY_lvs_ipv6_addrlabel", b"1"),
+            ("OCF_RESKEY_lvs_ipv6_addrlabel_value", b"4294967294"),
+        ])
+        .unwrap();
+        assert_eq!(r.lvs_ipv6_addrlabel, Some(u32::MAX - 1));
+        // The value alone changes nothing, as in IPaddr2.
+        let r = p(&[V6, ("OCF_RESKEY_lvs_ipv6_addrlabel_value", b"7")]).unwrap();
+        assert_eq!(r.lvs_ipv6_addrlabel, None);
+        assert_eq!(
+            refused(&[V6, ("OCF_RESKEY_lvs_support", b"1")]),
+            "lvs_support"
+        );
+        assert_eq!(
+            refused(&[V4, ("OCF_RESKEY_lvs_ipv6_addrlabel", b"1")]),
+            "lvs_ipv6_addrlabel"
+        );
+        assert_eq!(
+            refused(&[V4, ("OCF_RESKEY_lvs_support", b"sure")]),
+            "lvs_support"
+        );
+    }
+
+    #[test]
+    fn ipaddr2_features_ifaddr_lacks_are_refused_by_name() {
+        let on: &[(&str, &[u8])] = &[
+            ("mac", b"01:02:03:04:05:06"),
+            ("clusterip_hash", b"sourceip"),
+            ("unique_clone_address", b"true"),
+            ("arp_sender", b"iputils_arping"),
+            ("arp_sender", b"libnet_arping"),
+            ("arp_sender", b"ipoibarping"),
+            ("arp_sender", b"/bin/sh"),
+            ("send_arp_opts", b"-A"),
+        ];
+        for (name, v) in on {
+            let key = format!("OCF_RESKEY_{name}");
+            assert_eq!(refused(&[V4, (&key, v)]), *name, "{name}={v:?}");
+        }
+        // Families: lvs_support is IPv4's, lvs_ipv6_addrlabel IPv6's.
+        assert_eq!(
+            refused(&[V6, ("OCF_RESKEY_lvs_support", b"1")]),
+            "lvs_support"
+        );
+        assert_eq!(
+            refused(&[V4, ("OCF_RESKEY_lvs_ipv6_addrlabel", b"1")]),
+            "lvs_ipv6_addrlabel"
+        );
+        // Their "off" values mean nothing in IPaddr2 either, and are accepted.
+        let off: &[(&str, &[u8])] = &[
+            ("unique_clone_address", b"false"),
+            ("arp_sender", b"send_arp"),
+        ];
+        for (name, v) in off {
+            let key = format!("OCF_RESKEY_{name}");
+            assert!(p(&[V4, (&key, v)]).is_ok(), "{name}={v:?}");
+        }
     }
 }

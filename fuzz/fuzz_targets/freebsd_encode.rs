@@ -144,6 +144,26 @@ fuzz_target!(|i: Input| {
     assert_eq!(ne32(&b, 128), u32::from(i.vhid));
     assert_eq!(&b[132..136], &[0; 4]);
 
+    // The address-selection policy entry: ip/128, precedence 40, the label, no use count.
+    let r = both.map(|f| {
+        let mut b = [f; IN6_ADDRPOLICY_LEN];
+        in6_addrpolicy(&mut b, i.v6, i.flags).unwrap();
+        b
+    });
+    assert_eq!(r[0], r[1], "in6_addrpolicy leaves bytes unwritten");
+    let b = r[0];
+    sin6(&b[in6_addrpolicy::ADDR..in6_addrpolicy::ADDRMASK], i.v6);
+    sin6(
+        &b[in6_addrpolicy::ADDRMASK..in6_addrpolicy::PRECED],
+        v6_mask(128),
+    );
+    assert_eq!(
+        ne32(&b, in6_addrpolicy::PRECED),
+        ADDRPOLICY_PRECEDENCE as u32
+    );
+    assert_eq!(ne32(&b, in6_addrpolicy::LABEL), i.flags);
+    assert_eq!(&b[in6_addrpolicy::USE..], &[0; 8]);
+
     match Target::v4(i.v4) {
         None => assert!(i.v4.is_unspecified()),
         Some(t) => {

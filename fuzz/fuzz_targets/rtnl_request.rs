@@ -35,6 +35,11 @@ enum Req {
         #[arbitrary(with = ifaddr_fuzz::arb::family)]
         family: Family,
     },
+    AddrLabel {
+        add: bool,
+        ip: core::net::Ipv6Addr,
+        label: u32,
+    },
 }
 
 #[derive(Debug, Arbitrary)]
@@ -53,6 +58,7 @@ fn build(buf: &mut [u8], seq: u32, req: &Req) -> Result<usize, Overflow> {
             get_link(buf, seq, *index, name.as_ref().map(|n| n.as_str()))
         }
         Req::GetRoutes { family } => get_routes(buf, seq, *family),
+        Req::AddrLabel { add, ip, label } => addr_label(buf, seq, *add, ip, *label),
     }
 }
 
@@ -110,6 +116,10 @@ fuzz_target!(|input: Input| {
             assert_eq!(a.broadcast, r.broadcast);
             assert_eq!(a.lifetimes, r.lifetimes);
             assert_eq!(a.scope, RT_SCOPE_UNIVERSE);
+            let metric = Attrs::new(&m.payload[IFADDRMSG_LEN..])
+                .find(|(t, _)| *t == IFA_RT_PRIORITY)
+                .map(|(_, v)| v.to_vec());
+            assert_eq!(metric, r.metric.map(|x| x.to_ne_bytes().to_vec()));
             let label = Attrs::new(&m.payload[IFADDRMSG_LEN..])
                 .find(|(t, _)| *t == IFA_LABEL)
                 .map(|(_, v)| v);
@@ -142,6 +152,28 @@ fuzz_target!(|input: Input| {
             let l = LinkInfo::parse(m.payload).unwrap();
             assert_eq!(l.index, *index);
             assert_eq!(&l.name, name);
+        }
+        Req::AddrLabel { add, ip, label } => {
+            let (ty, flags) = if *add {
+                (
+                    RTM_NEWADDRLABEL,
+                    NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
+                )
+            } else {
+                (RTM_DELADDRLABEL, NLM_F_REQUEST | NLM_F_ACK)
+            };
+            assert_eq!((m.ty, m.flags), (ty, flags));
+            assert_eq!(&m.payload[..4], &[AF_INET6, 0, 128, 0]);
+            let attrs: Vec<(u16, Vec<u8>)> = Attrs::new(&m.payload[IFADDRLBLMSG_LEN..])
+                .map(|(t, v)| (t, v.to_vec()))
+                .collect();
+            assert_eq!(
+                attrs,
+                vec![
+                    (IFAL_LABEL, label.to_ne_bytes().to_vec()),
+                    (IFAL_ADDRESS, ip.octets().to_vec())
+                ]
+            );
         }
         Req::GetRoutes { family } => {
             assert_eq!(m.ty, RTM_GETROUTE);

@@ -69,6 +69,7 @@ pub fn addr_request(u: &mut Unstructured<'_>) -> Result<AddrRequest> {
             None
         },
         lifetimes: u.arbitrary()?,
+        metric: u.arbitrary()?,
     })
 }
 

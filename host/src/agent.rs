@@ -1,8 +1,10 @@
 //! The OCF actions, written once over [`Backend`]: what "started", "stopped" and "healthy"
 //! mean for a virtual address, independent of the kernel that holds it.
 
+use crate::announcer;
 use crate::log;
 use crate::sys::{self, Addr, Backend, Link, LinkRef, SysError};
+use crate::Fork;
 use ifaddr_core::addr::{self, Broadcast, Family};
 use ifaddr_core::ocf::{ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params};
@@ -170,8 +172,20 @@ impl<B: Backend> Agent<'_, B> {
                 "network_namespace is supported on Linux only",
             ));
         }
-        if self.p.iflabel.is_some() && !cfg!(target_os = "linux") {
-            return Err(fail(Exit::ErrArgs, "iflabel is supported on Linux only"));
+        if !cfg!(target_os = "linux") {
+            let linux_only = [
+                ("iflabel", self.p.iflabel.is_some()),
+                ("noprefixroute", self.p.noprefixroute),
+                ("metric", self.p.metric.is_some()),
+                ("flush_routes", self.p.flush_routes),
+                ("proto", self.p.proto.is_some()),
+            ];
+            if let Some((name, _)) = linux_only.iter().find(|(_, set)| *set) {
+                return Err(fail(
+                    Exit::ErrArgs,
+                    format!("{name} is supported on Linux only"),
+                ));
+            }
         }
         Ok(())
     }
@@ -268,6 +282,9 @@ impl<B: Backend> Agent<'_, B> {
                     ));
                 }
             }
+            if !self.p.check_link_status {
+                return Ok(());
+            }
             if !link.up {
                 return Err(fail(Exit::ErrGeneric, format!("interface {name} is down")));
             }
@@ -279,6 +296,15 @@ impl<B: Backend> Agent<'_, B> {
             }
             Ok(())
         })();
+        if builtin.is_ok() && self.p.arp_count_refresh > 0 && !self.ctx.is_probe() {
+            // Before the policy runs: the announcer is forked, and the policy engine may start
+            // threads. The monitor waits for the first announcement only.
+            let t = Target {
+                prefix: a.prefix,
+                link: link.clone(),
+            };
+            self.announce(&t, self.p.arp_count_refresh, 1);
+        }
         if self.p.policy.is_some() {
             let builtin_exit = match &builtin {
                 Ok(()) => Exit::Success,
@@ -314,6 +340,23 @@ impl<B: Backend> Agent<'_, B> {
     }
 
     pub fn start(&mut self) -> Outcome {
+        let mut undo = Undo::default();
+        let r = self.start_inner(&mut undo);
+        if r.is_err() {
+            // Leave the system as we found it: what the LVS parameters changed goes back.
+            if let (true, Some(label), IpAddr::V6(v6)) =
+                (undo.label_added, self.p.lvs_ipv6_addrlabel, self.p.ip)
+            {
+                let _ = self.sys.addr_label(false, &v6, label);
+            }
+            if undo.took_off_loopback {
+                self.restore_loopback();
+            }
+        }
+        r
+    }
+
+    fn start_inner(&mut self, undo: &mut Undo) -> Outcome {
         if !sys::is_root() {
             return Err(fail(Exit::ErrPerm, "start must run as root"));
         }
@@ -325,6 +368,22 @@ impl<B: Backend> Agent<'_, B> {
             crate::policy::validate(self.p).map_err(|(exit, reason)| fail(exit, reason))?;
         }
         let name = t.link.name.as_str().to_owned();
+        if let (Some(label), IpAddr::V6(v6)) = (self.p.lvs_ipv6_addrlabel, ip) {
+            match self.sys.addr_label(true, &v6, label) {
+                Ok(()) => {
+                    undo.label_added = true;
+                    log::info(&format!("added address label {label} for {ip}/128"));
+                }
+                // Already labelled (an earlier start): fine.
+                Err(e) if e.is(libc::EEXIST) => {}
+                Err(e) => {
+                    return Err(fail(
+                        Exit::ErrGeneric,
+                        format!("lvs_ipv6_addrlabel: cannot label {ip}/128: {e}"),
+                    ))
+                }
+            }
+        }
         let existing = match self.sys.addr_with_prefix(&ip, t.link.index, t.prefix)? {
             Some(a) => Some(a),
             None => self.sys.addr(&ip, Some(t.link.index))?,
@@ -344,8 +403,14 @@ impl<B: Backend> Agent<'_, B> {
             ));
             self.sys.del(&t.link, &ip, a.prefix)?;
         }
-        if !t.link.up {
-            return Err(fail(Exit::ErrGeneric, format!("interface {name} is down")));
+        if !t.link.up && self.p.check_link_status {
+            return Err(fail(
+                Exit::ErrGeneric,
+                format!("interface {name} is down (check_link_status=false skips this check)"),
+            ));
+        }
+        if self.p.lvs_support {
+            undo.took_off_loopback = self.take_off_loopback()?;
         }
         if let IpAddr::V4(v4) = ip {
             if self.p.arp_probe_ms > 0 {
@@ -382,11 +447,13 @@ impl<B: Backend> Agent<'_, B> {
         if self.p.family() == Family::V6 && !self.p.nodad {
             if let Err(f) = self.wait_dad(&t) {
                 // Leave the system as we found it.
+                self.end_announcer();
                 let _ = self.sys.del(&t.link, &ip, t.prefix);
                 return Err(f);
             }
         }
-        self.announce(&t);
+        let foreground = if self.p.arp_bg { 0 } else { self.p.arp_count };
+        self.announce(&t, self.p.arp_count, foreground);
         if self.p.policy.is_some() {
             crate::policy::on_start(self.p, self.ctx);
         }
@@ -434,26 +501,130 @@ impl<B: Backend> Agent<'_, B> {
         }
     }
 
-    /// Send the announcements from a background process, the first at once, so start is not
-    /// held back: not by `arp_count * arp_interval`, and not by the kernel's synchronisation
-    /// when a packet socket is closed (an RCU grace period, milliseconds on Linux).
-    fn announce(&mut self, t: &Target) {
+    /// Send `count` announcements, the first at once: `foreground` of them from this process
+    /// (before this returns), the rest from a background process, so that start (and a
+    /// monitor's refresh) is not held back: not by `arp_count * arp_interval`, and not by the
+    /// kernel's synchronisation when a packet socket is closed (an RCU grace period,
+    /// milliseconds on Linux). Either way the sender holds the address's announcer lock, so
+    /// that stop can end it (`announcer`), and any earlier announcer for the address is ended
+    /// first.
+    fn announce(&mut self, t: &Target, count: u32, foreground: u32) {
         let ip = self.p.ip;
-        if self.p.arp_count == 0 || t.link.mac.is_none() {
+        if count == 0 || t.link.mac.is_none() {
             return;
         }
-        let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
-        if crate::background() {
-            for i in 0..self.p.arp_count {
-                if i > 0 {
-                    std::thread::sleep(interval);
+        let path = announcer::path(&ip);
+        let mut lock = match announcer::claim(&path, self.deadline()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                log::warn(&format!(
+                    "announcing {ip} without the announcer lock (stop cannot end it early): {e}"
+                ));
+                None
+            }
+        };
+        let here = foreground.min(count);
+        if here > 0 {
+            if let Some(f) = &mut lock {
+                let _ = announcer::record(f, std::process::id() as i32);
+            }
+            if !self.announce_rounds(t, here, false) || here == count {
+                if let Some(f) = &lock {
+                    announcer::release(f, &path);
                 }
-                if let Err(e) = self.sys.announce(&t.link, &ip) {
-                    log::warn(&format!("announcement for {ip} failed: {e}"));
-                    break;
+                return;
+            }
+            if let Some(f) = &lock {
+                // Unnamed until the child is recorded: stop waits for the name.
+                let _ = f.set_len(0);
+            }
+        }
+        match crate::background() {
+            Fork::Child => {
+                if let Err(e) = self.sys.detach() {
+                    log::warn(&format!("announcements for {ip} not sent: {e}"));
+                } else {
+                    self.announce_rounds(t, count - here, here > 0);
+                }
+                if let Some(f) = &lock {
+                    announcer::release(f, &path);
+                }
+                crate::exit_now(0);
+            }
+            Fork::Parent(pid) => {
+                if let Some(f) = &mut lock {
+                    if let Err(e) = announcer::record(f, pid) {
+                        // Unnamed, stop could not end it: end it now. It is our child and
+                        // not yet reaped, so its process id cannot have been reused.
+                        log::warn(&format!("announcements for {ip} cancelled: {e}"));
+                        announcer::kill_child(pid);
+                    }
                 }
             }
-            crate::exit_now(0);
+            Fork::Failed => {
+                log::warn(&format!(
+                    "fork failed; sending one announcement for {ip} instead of {count}"
+                ));
+                if here == 0 {
+                    self.announce_rounds(t, 1, false);
+                }
+                if let Some(f) = &lock {
+                    announcer::release(f, &path);
+                }
+            }
+        }
+    }
+
+    /// The announcements themselves. Before each send the kernel is asked whether the address
+    /// is still on its interface (and usable): an announcer never sends for an address that
+    /// has left.
+    /// `pause_first`: wait `arp_interval` before the first (it continues earlier rounds).
+    /// Returns whether the address was still there at the last check.
+    fn announce_rounds(&mut self, t: &Target, count: u32, pause_first: bool) -> bool {
+        let ip = self.p.ip;
+        let name = t.link.name.as_str().to_owned();
+        let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
+        if let Err(e) = self.sys.prepare_announce(&t.link, &ip) {
+            log::warn(&format!("announcements for {ip} not sent: {e}"));
+            return false;
+        }
+        for i in 0..count {
+            if i > 0 || pause_first {
+                std::thread::sleep(interval);
+            }
+            match self.sys.addr(&ip, Some(t.link.index)) {
+                Ok(Some(a)) if !a.duplicated && !a.tentative => {}
+                Ok(_) => {
+                    log::info(&format!(
+                        "{ip} is no longer on {name}; its announcements end"
+                    ));
+                    return false;
+                }
+                Err(e) => {
+                    log::warn(&format!(
+                        "announcements for {ip} end: cannot check that it is on {name}: {e}"
+                    ));
+                    return false;
+                }
+            }
+            if let Err(e) = self.sys.announce(&t.link, &ip) {
+                log::warn(&format!("announcement for {ip} failed: {e}"));
+                return false;
+            }
+        }
+        true
+    }
+
+    /// End any announcer for the address and wait until it has exited. Never fails: the
+    /// announcer checks the address before each send, so one we could not end stops by
+    /// itself once the address is gone.
+    fn end_announcer(&mut self) {
+        let path = announcer::path(&self.p.ip);
+        if let Err(e) = announcer::end(&path, self.deadline()) {
+            log::warn(&format!(
+                "could not end the announcer for {}: {e}",
+                self.p.ip
+            ));
         }
     }
 
@@ -461,6 +632,117 @@ impl<B: Backend> Agent<'_, B> {
         if !sys::is_root() {
             return Err(fail(Exit::ErrPerm, "stop must run as root"));
         }
+        // First the announcer: once it has exited, nothing announces the address any more,
+        // even if stop fails below.
+        self.end_announcer();
+        let r = self.remove();
+        if r.is_ok() {
+            // Once the address is off nic (or was never there): what start changed for LVS.
+            if let (Some(label), IpAddr::V6(v6)) = (self.p.lvs_ipv6_addrlabel, self.p.ip) {
+                match self.sys.addr_label(false, &v6, label) {
+                    Ok(()) => log::info(&format!("removed the address label of {v6}/128")),
+                    Err(e) if e.is(libc::ENOENT) || e.is(libc::ESRCH) => {}
+                    Err(e) => log::warn(&format!("lvs_ipv6_addrlabel: {e}")),
+                }
+            }
+            if self.p.lvs_support {
+                self.restore_loopback();
+            }
+        }
+        r
+    }
+
+    /// The loopback interface `lvs_support` works with.
+    fn loopback(&mut self) -> Result<Option<Link>, Fail> {
+        let name = if cfg!(target_os = "linux") {
+            "lo"
+        } else {
+            "lo0"
+        };
+        let name = ifaddr_core::ifname::IfName::parse(name)
+            .map_err(|_| fail(Exit::ErrGeneric, "loopback interface name"))?;
+        Ok(self.sys.link(LinkRef::Name(&name))?)
+    }
+
+    /// `lvs_support` at start: if the address is on the loopback interface (an LVS-DR real
+    /// server's copy), record its prefix and take it off, so that stop can put it back.
+    fn take_off_loopback(&mut self) -> Result<bool, Fail> {
+        let ip = self.p.ip;
+        let Some(lo) = self.loopback()? else {
+            return Ok(false);
+        };
+        let Some(a) = self.sys.addr(&ip, Some(lo.index))? else {
+            return Ok(false);
+        };
+        let path = announcer::lvs_path(&ip);
+        let saved = announcer::ensure_dir(path.parent().unwrap_or(std::path::Path::new("/")))
+            .and_then(|()| {
+                std::fs::write(&path, format!("{}\n", a.prefix)).map_err(|e| announcer::io_text(&e))
+            });
+        if let Err(e) = saved {
+            return Err(fail(
+                Exit::ErrGeneric,
+                format!(
+                    "lvs_support: cannot record {ip} on {} for stop to restore ({e}); nothing changed",
+                    lo.name.as_str()
+                ),
+            ));
+        }
+        self.sys.del(&lo, &ip, a.prefix)?;
+        log::info(&format!(
+            "lvs_support: took {ip}/{} off {}; stop puts it back",
+            a.prefix,
+            lo.name.as_str()
+        ));
+        Ok(true)
+    }
+
+    /// `lvs_support` at stop: put back the loopback copy start took off. Never fails stop.
+    fn restore_loopback(&mut self) {
+        let ip = self.p.ip;
+        let path = announcer::lvs_path(&ip);
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            return;
+        };
+        let Some(prefix) = text.trim().parse::<u8>().ok().filter(|&p| p <= 32) else {
+            log::warn(&format!(
+                "lvs_support: {} is not a prefix length",
+                path.display()
+            ));
+            let _ = std::fs::remove_file(&path);
+            return;
+        };
+        let lo = match self.loopback() {
+            Ok(Some(lo)) => lo,
+            _ => {
+                log::warn("lvs_support: no loopback interface to restore the address on");
+                return;
+            }
+        };
+        let mut p = self.p.clone();
+        p.iflabel = None;
+        p.broadcast = Broadcast::Auto;
+        p.noprefixroute = false;
+        p.metric = None;
+        match self.sys.add(&lo, &p, prefix) {
+            Ok(()) => log::info(&format!(
+                "lvs_support: restored {ip}/{prefix} on {}",
+                lo.name.as_str()
+            )),
+            Err(e) if e.is(libc::EEXIST) => {}
+            Err(e) => {
+                log::warn(&format!(
+                    "lvs_support: cannot restore {ip}/{prefix} on {}: {e}",
+                    lo.name.as_str()
+                ));
+                return;
+            }
+        }
+        let _ = std::fs::remove_file(&path);
+    }
+
+    /// Stop's removal of the address.
+    fn remove(&mut self) -> Outcome {
         let ip = self.p.ip;
         let (link, a) = match self.locate() {
             Ok(Some((link, a, _))) => (link, a),
@@ -496,11 +778,23 @@ impl<B: Backend> Agent<'_, B> {
             }
             next = self.sys.addr(&ip, Some(link.index))?;
         }
+        if self.p.flush_routes {
+            if let Err(e) = self.sys.flush_route_cache() {
+                log::warn(&format!("flush_routes: {e}"));
+            }
+        }
         if self.p.policy.is_some() {
             crate::policy::on_stop(self.p, self.ctx);
         }
         Ok(Exit::Success)
     }
+}
+
+/// What a failing start must take back.
+#[derive(Default)]
+struct Undo {
+    label_added: bool,
+    took_off_loopback: bool,
 }
 
 fn check_not_loopback(link: &Link) -> Result<(), Fail> {

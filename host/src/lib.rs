@@ -10,6 +10,7 @@
 #![deny(clippy::undocumented_unsafe_blocks)]
 
 mod agent;
+mod announcer;
 mod log;
 #[doc(hidden)]
 pub mod policy;
@@ -65,14 +66,27 @@ pub(crate) fn exit_reason(reason: &str) {
     let _ = writeln!(std::io::stderr(), "ocf-exit-reason:{line}");
 }
 
-/// Fork a detached child for background work. Returns true in the child (which must end with
-/// [`exit_now`]) and false in the parent, or when forking failed.
-pub fn background() -> bool {
+/// What [`background`] did.
+pub enum Fork {
+    /// In the child, which must end with [`exit_now`].
+    Child,
+    /// In the parent; the child's process id.
+    Parent(i32),
+    /// Forking failed (in the parent).
+    Failed,
+}
+
+/// Fork a detached child for background work.
+pub fn background() -> Fork {
     // SAFETY: the agent is single-threaded when it forks (the policy engine, the only user of
-    // threads, does not run during start), so the child may use any function.
+    // threads, does not run during start or before a monitor's announcements), so the child may
+    // use any function.
     let pid = unsafe { libc::fork() };
-    if pid != 0 {
-        return false;
+    if pid > 0 {
+        return Fork::Parent(pid);
+    }
+    if pid < 0 {
+        return Fork::Failed;
     }
     // SAFETY: setsid has no preconditions; its failure (already a group leader) is harmless.
     unsafe { libc::setsid() };
@@ -88,7 +102,7 @@ pub fn background() -> bool {
             unsafe { libc::dup2(null.as_raw_fd(), fd) };
         }
     }
-    true
+    Fork::Child
 }
 
 /// End the process at once, without running destructors (for forked children).

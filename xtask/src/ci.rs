@@ -229,6 +229,9 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
             static_release_runs()
         })?;
         step("fuzz smoke run", &mut || crate::fuzz::run(&args(&["--ci"])))?;
+        step("resource-agents' IPaddr2 ocft cases", &mut || {
+            crate::ocft::run_ocft(&[])
+        })?;
         step("cluster end-to-end", &mut || {
             std::env::set_var("IFADDR_LAB_PROFILE", "debug");
             crate::e2e::run(&[])

@@ -11,8 +11,15 @@
 //! client-observed outage of every step is printed (and, with `--record`, written into
 //! BENCHMARKS.md between `<!-- e2e-outage:begin -->` and `<!-- e2e-outage:end -->`).
 //!
+//! Then (alone with `--migration`), per family, the migration README describes: a cluster
+//! serving an IPaddr2 address
+//! switches the resource to `ocf:ifaddr:vip` in place (`crm configure load update`); the
+//! client's outage may be no longer than a move's (measured just before, on the same
+//! resource), and never two holders.
+//!
 //! Options:
 //!   --agent ifaddr|ipaddr2|both   (default both)
+//!   --migration                   only the IPaddr2 -> ifaddr migration
 //!   --family 4|6|both             (default both)
 //!   --record                      write the outage table into BENCHMARKS.md
 //!   --keep                        leave the lab running if a check fails, to look at it
@@ -25,8 +32,8 @@ use crate::demo::{wait_for_holder, wait_holders, wait_one_holder};
 use crate::lab::{self, names, Agent, Family, Lab, Probe, Samples, NODES};
 use crate::util::root;
 
-const USAGE: &str =
-    "usage: cargo xtask e2e [--agent ifaddr|ipaddr2|both] [--family 4|6|both] [--record] [--keep]";
+const USAGE: &str = "usage: cargo xtask e2e [--agent ifaddr|ipaddr2|both] [--family 4|6|both] \
+                     [--migration] [--record] [--keep]";
 const BEGIN: &str = "<!-- e2e-outage:begin -->";
 const END: &str = "<!-- e2e-outage:end -->";
 
@@ -58,6 +65,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut families = vec![Family::V4, Family::V6];
     let mut record = false;
     let mut keep = false;
+    let mut migration_only = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -77,6 +85,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 }
             }
             "--record" => record = true,
+            "--migration" => migration_only = true,
             "--keep" => keep = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -90,6 +99,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         passed: 0,
         t0: Instant::now(),
     };
+    if migration_only {
+        agents.clear();
+    }
     let result = scenarios(&agents, &families, keep, &mut tally);
     match result {
         Ok(rows) => {
@@ -123,7 +135,11 @@ fn scenarios(
 ) -> Result<Vec<Row>, String> {
     println!("e2e: prerequisites");
     lab::ensure_prerequisites()?;
-    let binary = if agents.contains(&Agent::Ifaddr) {
+    // The migration scenario needs both agents: it runs after the others when both are
+    // tested (the default), or alone with --migration.
+    let migration =
+        agents.is_empty() || (agents.contains(&Agent::Ifaddr) && agents.contains(&Agent::Ipaddr2));
+    let binary = if migration || agents.contains(&Agent::Ifaddr) {
         Some(lab::build_ifaddr()?)
     } else {
         None
@@ -152,6 +168,15 @@ fn scenarios(
                 println!("\ne2e: IPv4 with {} and the strict policy", agent.ocf());
                 policy_scenario(&lab, tally)?;
             }
+        }
+    }
+    if migration {
+        for &family in families {
+            println!(
+                "\ne2e: {} migration from ocf:heartbeat:IPaddr2 to ocf:ifaddr:vip",
+                family.name()
+            );
+            migration_scenario(&lab, family, tally)?;
         }
     }
     // Success: the lab goes whatever --keep said; check that it is really gone.
@@ -313,6 +338,127 @@ fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> R
         failover,
         rejoin,
     })
+}
+
+/// README's migration, as a cluster runs it: an IPaddr2 resource is moved once (the outage
+/// to beat), then switched in place to ocf:ifaddr:vip with `crm configure load update`.
+fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<(), String> {
+    let vip = family.vip();
+    let rsc = format!("mig{}", if family == Family::V4 { 4 } else { 6 });
+    let c = lab.any_up()?;
+    let ip_param = format!("ip={vip}");
+    let mask = format!("cidr_netmask={}", family.prefix_len());
+    lab.crm(
+        c,
+        &[
+            "configure",
+            "primitive",
+            &rsc,
+            Agent::Ipaddr2.ocf(),
+            "params",
+            &ip_param,
+            &mask,
+            "op",
+            "monitor",
+            "interval=2s",
+            "timeout=20s",
+        ],
+    )?;
+    wait_one_holder(lab, vip, Duration::from_secs(60))?;
+    lab::pause(Duration::from_millis(500))?;
+    let first = settled(lab, vip)?;
+    tally.pass(&format!(
+        "{rsc} ({}) serves {vip} on {}",
+        Agent::Ipaddr2.ocf(),
+        NODES[first]
+    ));
+
+    // The reference: one move of the IPaddr2 resource.
+    let target = (first + 1) % NODES.len();
+    let w = lab.watch(vip)?;
+    lab.crm(c, &["resource", "move", &rsc, NODES[target]])?;
+    wait_holders(lab, vip, &[target], Duration::from_secs(60))?;
+    w.wait_answers(Duration::from_secs(20), Duration::from_millis(500))
+        .map_err(|e| format!("migration reference move: {e}"))?;
+    let (probe, samples) = w.finish();
+    let moved = judged("migration reference move", &probe, &samples)?;
+    lab.crm(c, &["resource", "clear", &rsc])?;
+    lab::pause(Duration::from_secs(2))?;
+    let holder = settled(lab, vip)?;
+    tally.pass(&format!(
+        "reference move of the IPaddr2 resource to {}: client outage {moved:.0} ms",
+        NODES[holder]
+    ));
+
+    // The migration: the same primitive, its agent changed, loaded over the old one.
+    let shown = lab.crm(c, &["configure", "show", &rsc])?;
+    // crm shows ocf:heartbeat agents by their type alone; README's sed takes either form.
+    let changed = shown
+        .lines()
+        .map(|l| {
+            for old in [Agent::Ipaddr2.ocf(), "IPaddr2"] {
+                let head = format!("primitive {rsc} {old}");
+                match l.strip_prefix(&head) {
+                    Some(rest) if rest.is_empty() || rest.starts_with(' ') => {
+                        return format!("primitive {rsc} {}{rest}", Agent::Ifaddr.ocf());
+                    }
+                    _ => {}
+                }
+            }
+            l.to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    if !changed.contains(Agent::Ifaddr.ocf()) {
+        return Err(format!(
+            "crm configure show {rsc}: no IPaddr2 primitive:\n{shown}"
+        ));
+    }
+    let file = lab::lab_dir().join(format!("{rsc}.crm"));
+    fs::write(&file, &changed).map_err(|e| format!("{}: {e}", file.display()))?;
+    let w = lab.watch(vip)?;
+    let path = file.to_string_lossy().into_owned();
+    lab.crm(c, &["configure", "load", "update", &path])?;
+    lab::wait_for(
+        "the resource to run ocf:ifaddr:vip",
+        Duration::from_secs(60),
+        Duration::from_millis(200),
+        || {
+            let now = lab.crm(c, &["configure", "show", &rsc]).unwrap_or_default();
+            let status = lab
+                .crm(c, &["resource", "status", &rsc])
+                .unwrap_or_default();
+            Ok((now.contains(Agent::Ifaddr.ocf()) && status.contains("running")).then_some(()))
+        },
+    )?;
+    wait_one_holder(lab, vip, Duration::from_secs(60))?;
+    w.wait_answers(Duration::from_secs(20), Duration::from_millis(500))
+        .map_err(|e| format!("migration: {e}"))?;
+    let (probe, samples) = w.finish();
+    let _ = fs::remove_file(&file);
+    let migrated = judged("migration", &probe, &samples)?;
+    let after = settled(lab, vip)?;
+    // Two stop-and-start cycles differ by some tens of ms (Pacemaker scheduling, the 10 ms
+    // ping): allow 250 ms.
+    let slack = 250.0;
+    if migrated > moved + slack {
+        return Err(format!(
+            "migration: client outage {migrated:.0} ms, longer than a move's {moved:.0} ms \
+             (holders over time: {})",
+            samples.story()
+        ));
+    }
+    tally.pass(&format!(
+        "{rsc} switched to {} (now on {}): client outage {migrated:.0} ms (a move: \
+         {moved:.0} ms), never two holders",
+        Agent::Ifaddr.ocf(),
+        NODES[after]
+    ));
+    lab.crm(c, &["resource", "stop", &rsc])?;
+    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
+    lab.crm(c, &["configure", "delete", &rsc])?;
+    tally.pass(&format!("stop and delete {rsc}: no node holds {vip}"));
+    Ok(())
 }
 
 /// The policy scenario's address, interface and switch ports (one per node).

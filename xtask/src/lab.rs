@@ -412,6 +412,11 @@ pub fn build_ifaddr() -> Result<PathBuf, String> {
     let debug = std::env::var("IFADDR_LAB_PROFILE").is_ok_and(|p| p == "debug");
     let mut cmd = cargo();
     cmd.args(["build", "-p", "ifaddr"]);
+    // IFADDR_LAB_FEATURES=none: the agent without the policy engine (no wasmtime to build),
+    // for scenarios that use no policy (`--migration`).
+    if std::env::var("IFADDR_LAB_FEATURES").is_ok_and(|f| f == "none") {
+        cmd.arg("--no-default-features");
+    }
     if !debug {
         cmd.arg("--release");
     }

@@ -12,6 +12,7 @@ mod freebsd;
 mod fuzz;
 mod install;
 mod lab;
+mod ocft;
 mod policies;
 #[cfg(test)]
 mod tidy;
@@ -34,6 +35,7 @@ commands:
   freebsd-check [--bless]    FreeBSD structs, ioctl numbers and bytes vs FreeBSD's headers
   install [--ocf-root DIR] [--prefix DIR]   install the agent as
                   $OCF_ROOT/resource.d/ifaddr/vip, ifaddrc and the example policies
+  ocft            resource-agents' ocft cases for IPaddr2 against ifaddr (root)
 ";
 
 fn main() -> ExitCode {
@@ -55,6 +57,7 @@ fn main() -> ExitCode {
         "e2e" => e2e::run(rest),
         "fuzz" => fuzz::run(rest),
         "policies" => policies::run(rest),
+        "ocft" => ocft::run_ocft(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())

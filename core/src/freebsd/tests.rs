@@ -487,3 +487,23 @@ fn bpf_records_with_short_headers_and_garbage() {
         }
     }
 }
+
+#[test]
+fn addrpolicy_entry_for_one_address() {
+    // _IOW('u', 108 / 109, struct in6_addrpolicy): IOC_IN | 72 << 16 | 'u' << 8 | num; the
+    // layout and numbers are asserted against FreeBSD's headers in layout.c.
+    assert_eq!(SIOCAADDRCTL_POLICY, 0x8048_756c);
+    assert_eq!(SIOCDADDRCTL_POLICY, 0x8048_756d);
+    let a: Ipv6Addr = "2001:db8::200".parse().unwrap();
+    let mut buf = [0xaau8; IN6_ADDRPOLICY_LEN];
+    in6_addrpolicy(&mut buf, a, 99).unwrap();
+    let sin6 = |off: usize| &buf[off..off + SOCKADDR_IN6_LEN];
+    assert_eq!(&sin6(in6_addrpolicy::ADDR)[..2], &[28, AF_INET6]);
+    assert_eq!(&sin6(in6_addrpolicy::ADDR)[8..24], &a.octets());
+    assert_eq!(&sin6(in6_addrpolicy::ADDRMASK)[..2], &[28, AF_INET6]);
+    assert_eq!(&sin6(in6_addrpolicy::ADDRMASK)[8..24], &[0xff; 16]);
+    let at = |o: usize| [buf[o], buf[o + 1], buf[o + 2], buf[o + 3]];
+    assert_eq!(at(in6_addrpolicy::PRECED), 40i32.to_ne_bytes());
+    assert_eq!(at(in6_addrpolicy::LABEL), 99u32.to_ne_bytes());
+    assert_eq!(&buf[in6_addrpolicy::USE..], &[0u8; 8]);
+}

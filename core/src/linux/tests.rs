@@ -34,6 +34,7 @@ fn new_addr_v4_matches_iproute2() {
         flags: 0,
         label: None,
         lifetimes: None,
+        metric: None,
     };
     let mut buf = [0u8; 128];
     let n = new_addr(&mut buf, SEQ, &req).unwrap();
@@ -74,6 +75,7 @@ fn new_addr_v6_nodad_matches_iproute2() {
         flags: IFA_F_NODAD,
         label: None,
         lifetimes: None,
+        metric: None,
     };
     let mut buf = [0u8; 128];
     let n = new_addr(&mut buf, SEQ, &req).unwrap();
@@ -90,6 +92,7 @@ fn requests_refuse_short_buffers() {
         flags: 0x100,
         label: Some(heapless::String::try_from("v1:vip").unwrap()),
         lifetimes: Some((0, u32::MAX)),
+        metric: None,
     };
     let mut big = [0u8; 256];
     let full = new_addr(&mut big, 1, &req).unwrap();
@@ -241,6 +244,7 @@ fn route_choice_is_deterministic() {
         oif: Some(oif),
         via_gateway: false,
         priority: prio,
+        protocol: 2,
     };
     assert!(better_route(&mk(25, 100, 9), &mk(24, 0, 1)));
     assert!(better_route(&mk(24, 0, 9), &mk(24, 100, 1)));
@@ -265,5 +269,67 @@ fn get_addr_v6_layout() {
     assert_eq!(&buf[28..44], &a.octets());
     for len in 0..n {
         assert_eq!(get_addr_v6(&mut buf[..len], SEQ, 6, &a), Err(Overflow));
+    }
+}
+
+#[test]
+fn new_addr_carries_noprefixroute_and_the_prefix_route_metric() {
+    let req = AddrRequest {
+        index: 6,
+        ip: "2001:db8::200".parse().unwrap(),
+        prefix: 64,
+        broadcast: None,
+        flags: IFA_F_NODAD | IFA_F_NOPREFIXROUTE,
+        label: None,
+        lifetimes: None,
+        metric: Some(0x0102_0304),
+    };
+    let mut buf = [0u8; 128];
+    let n = new_addr(&mut buf, SEQ, &req).unwrap();
+    let attrs: Vec<(u16, Vec<u8>)> = Attrs::new(&buf[16 + IFADDRMSG_LEN..n])
+        .map(|(t, v)| (t, v.to_vec()))
+        .collect();
+    let get = |t: u16| attrs.iter().find(|(k, _)| *k == t).map(|(_, v)| v.clone());
+    assert_eq!(
+        get(IFA_RT_PRIORITY),
+        Some(0x0102_0304u32.to_ne_bytes().to_vec())
+    );
+    // 0x202 does not fit the header byte: IFA_FLAGS carries it (the byte keeps the low bits).
+    assert_eq!(get(IFA_FLAGS), Some(0x202u32.to_ne_bytes().to_vec()));
+    assert_eq!(buf[16 + 2], 0x02);
+    // Too small a buffer is an overflow, never a write past it.
+    for len in 0..n {
+        let mut small = std::vec![0u8; len];
+        assert!(new_addr(&mut small, SEQ, &req).is_err());
+    }
+}
+
+#[test]
+fn addr_label_matches_iproute2() {
+    // `ip addrlabel add prefix 2001:db8::200 label 99` as strace decodes what iproute2 6.1
+    // sends: nlmsg_len 56, NLM_F_REQUEST|NLM_F_ACK|NLM_F_EXCL|NLM_F_CREATE; ifaddrlblmsg
+    // {AF_INET6, 0, 128, 0, index 0, seq 0}; IFAL_LABEL 99, then IFAL_ADDRESS.
+    let ip: core::net::Ipv6Addr = "2001:db8::200".parse().unwrap();
+    let mut want = Vec::new();
+    want.extend_from_slice(&56u32.to_ne_bytes());
+    want.extend_from_slice(&RTM_NEWADDRLABEL.to_ne_bytes());
+    want.extend_from_slice(&(NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE).to_ne_bytes());
+    want.extend_from_slice(&SEQ.to_ne_bytes());
+    want.extend_from_slice(&0u32.to_ne_bytes());
+    want.extend_from_slice(&[10, 0, 128, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    want.extend_from_slice(&[8, 0, 2, 0, 99, 0, 0, 0]);
+    want.extend_from_slice(&[20, 0, 1, 0]);
+    want.extend_from_slice(&ip.octets());
+    let mut buf = [0u8; 64];
+    let n = addr_label(&mut buf, SEQ, true, &ip, 99).unwrap();
+    assert_eq!(&buf[..n], &want[..]);
+    // The delete: same body, RTM_DELADDRLABEL, NLM_F_REQUEST|NLM_F_ACK.
+    let n = addr_label(&mut buf, SEQ, false, &ip, 99).unwrap();
+    assert_eq!(&buf[4..6], &RTM_DELADDRLABEL.to_ne_bytes());
+    assert_eq!(&buf[6..8], &(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
+    assert_eq!(&buf[8..n], &want[8..]);
+    for len in 0..n {
+        let mut small = std::vec![0u8; len];
+        assert!(addr_label(&mut small, SEQ, true, &ip, 99).is_err());
     }
 }

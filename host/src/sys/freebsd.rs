@@ -670,6 +670,31 @@ impl Backend for Sys {
         }
     }
 
+    fn addr_label(&mut self, add: bool, ip: &Ipv6Addr, label: u32) -> Result<()> {
+        // The address-selection policy table (ip6addrctl(8)), per VNET.
+        let mut req = [0u8; bsd::IN6_ADDRPOLICY_LEN];
+        bsd::in6_addrpolicy(&mut req, *ip, label)
+            .map_err(|_| SysError::new("in6_addrpolicy", libc::EINVAL))?;
+        let (cmd, op) = if add {
+            (bsd::SIOCAADDRCTL_POLICY, "SIOCAADDRCTL_POLICY")
+        } else {
+            (bsd::SIOCDADDRCTL_POLICY, "SIOCDADDRCTL_POLICY")
+        };
+        ioctl(self.inet6()?, cmd, &mut req, op)
+    }
+
+    fn prepare_announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
+        if self.carp {
+            return Ok(());
+        }
+        // Bind bpf now, so that each announcement is one write right after the agent has
+        // checked that the address is still there.
+        if ip.is_ipv4() {
+            self.bpf_for(&link.name)?;
+        }
+        Ok(())
+    }
+
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
         if self.carp {
             // carp(4) sends its own announcements when this node becomes master; one from a

@@ -18,6 +18,17 @@ pub struct Sys {
     fd: OwnedFd,
     seq: u32,
     buf: Vec<u8>,
+    /// The socket announcements go out on, kept across rounds (see `prepare_announce`):
+    /// the interface index and, for ARP, the packet socket and its destination; for neighbour
+    /// advertisements, the ICMPv6 socket.
+    announcer: Option<(u32, Announcer)>,
+    /// `proto`: nic detection considers only routes of this protocol.
+    proto: Option<u8>,
+}
+
+enum Announcer {
+    Arp(OwnedFd, libc::sockaddr_ll),
+    Na(OwnedFd),
 }
 
 fn socket(domain: i32, ty: i32, proto: i32, op: &'static str) -> Result<OwnedFd> {
@@ -66,24 +77,30 @@ fn enter_netns(name: &str) -> Result<()> {
     Ok(())
 }
 
+fn netlink() -> Result<OwnedFd> {
+    let fd = socket(
+        libc::AF_NETLINK,
+        libc::SOCK_RAW,
+        libc::NETLINK_ROUTE,
+        "netlink socket",
+    )?;
+    // Have the kernel filter dumps by interface (Linux 4.20+); older kernels ignore the
+    // request and we filter ourselves anyway.
+    let _ = setsockopt_int(&fd, libc::SOL_NETLINK, libc::NETLINK_GET_STRICT_CHK, 1);
+    Ok(fd)
+}
+
 impl Sys {
     pub fn open(p: &Params) -> Result<Sys> {
         if let Some(ns) = &p.network_namespace {
             enter_netns(ns)?;
         }
-        let fd = socket(
-            libc::AF_NETLINK,
-            libc::SOCK_RAW,
-            libc::NETLINK_ROUTE,
-            "netlink socket",
-        )?;
-        // Have the kernel filter dumps by interface (Linux 4.20+); older kernels ignore the
-        // request and we filter ourselves anyway.
-        let _ = setsockopt_int(&fd, libc::SOL_NETLINK, libc::NETLINK_GET_STRICT_CHK, 1);
         Ok(Sys {
-            fd,
+            fd: netlink()?,
             seq: std::process::id().wrapping_mul(1000),
             buf: vec![0; RECV_BUF],
+            announcer: None,
+            proto: p.proto,
         })
     }
 
@@ -353,6 +370,7 @@ impl Backend for Sys {
         let len = nl::get_routes(&mut req, seq, Family::of(ip))
             .map_err(|_| SysError::new("RTM_GETROUTE", libc::ENOBUFS))?;
         let mut best: Option<RouteInfo> = None;
+        let proto = self.proto;
         self.transact(&req[..len], seq, "RTM_GETROUTE", |m| {
             if m.ty != nl::RTM_NEWROUTE {
                 return;
@@ -361,6 +379,9 @@ impl Backend for Sys {
                 return;
             };
             if !r.is_connected_cover(ip) || index.is_some_and(|i| r.oif != Some(i)) {
+                return;
+            }
+            if proto.is_some_and(|p| r.protocol != p) {
                 return;
             }
             if best.as_ref().is_none_or(|b| nl::better_route(&r, b)) {
@@ -379,6 +400,9 @@ impl Backend for Sys {
         let mut flags = 0;
         if p.nodad {
             flags |= nl::IFA_F_NODAD;
+        }
+        if p.noprefixroute {
+            flags |= nl::IFA_F_NOPREFIXROUTE;
         }
         let label = match &p.iflabel {
             None => None,
@@ -399,6 +423,7 @@ impl Backend for Sys {
             flags,
             label,
             lifetimes: p.preferred_lft.map(|pl| (pl, u32::MAX)),
+            metric: p.metric,
         };
         let seq = self.next_seq();
         let mut buf = [0u8; 128];
@@ -428,11 +453,70 @@ impl Backend for Sys {
         }
     }
 
+    fn addr_label(&mut self, add: bool, ip: &std::net::Ipv6Addr, label: u32) -> Result<()> {
+        let seq = self.next_seq();
+        let mut buf = [0u8; 64];
+        let op = if add {
+            "RTM_NEWADDRLABEL"
+        } else {
+            "RTM_DELADDRLABEL"
+        };
+        let len = nl::addr_label(&mut buf, seq, add, ip, label)
+            .map_err(|_| SysError::new(op, libc::ENOBUFS))?;
+        self.transact(&buf[..len], seq, op, |_| {})
+    }
+
+    fn detach(&mut self) -> Result<()> {
+        self.fd = netlink()?;
+        self.announcer = None;
+        Ok(())
+    }
+
+    fn flush_route_cache(&mut self) -> Result<()> {
+        // What `ip route flush cache` does: the kernel flushes on any write to these files.
+        for fam in ["ipv4", "ipv6"] {
+            let path = format!("/proc/sys/net/{fam}/route/flush");
+            match std::fs::write(&path, "1") {
+                Ok(()) => {}
+                // IPv6 compiled out or disabled: nothing cached there.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(SysError::new(
+                        "write route/flush",
+                        e.raw_os_error().unwrap_or(libc::EIO),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn prepare_announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
+        let fresh = match ip {
+            IpAddr::V4(_) => {
+                let (fd, to) = arp_socket(link)?;
+                Announcer::Arp(fd, to)
+            }
+            IpAddr::V6(v6) => Announcer::Na(na_socket(link, *v6)?),
+        };
+        self.announcer = Some((link.index, fresh));
+        Ok(())
+    }
+
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
         let Some(mac) = link.mac else { return Ok(()) };
-        match ip {
-            IpAddr::V4(v4) => send_arp(link, mac, *v4),
-            IpAddr::V6(v6) => send_na(link, mac, *v6),
+        let ready = match (&self.announcer, ip) {
+            (Some((i, Announcer::Arp(..))), IpAddr::V4(_)) => *i == link.index,
+            (Some((i, Announcer::Na(_))), IpAddr::V6(_)) => *i == link.index,
+            _ => false,
+        };
+        if !ready {
+            self.prepare_announce(link, ip)?;
+        }
+        match (&self.announcer, ip) {
+            (Some((_, Announcer::Arp(fd, to))), IpAddr::V4(v4)) => send_arp(fd, to, mac, *v4),
+            (Some((_, Announcer::Na(fd))), IpAddr::V6(v6)) => send_na(fd, link, mac, *v6),
+            _ => Err(SysError::new("announce", libc::EINVAL)),
         }
     }
 }
@@ -485,12 +569,16 @@ fn send_frame(fd: &OwnedFd, to: &libc::sockaddr_ll, frame: &[u8], op: &'static s
     Ok(())
 }
 
-fn send_arp(link: &Link, mac: [u8; 6], ip: std::net::Ipv4Addr) -> Result<()> {
+fn send_arp(
+    fd: &OwnedFd,
+    to: &libc::sockaddr_ll,
+    mac: [u8; 6],
+    ip: std::net::Ipv4Addr,
+) -> Result<()> {
     let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
     let n = ifaddr_core::frame::gratuitous_arp(&mut frame, mac, ip)
         .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
-    let (fd, to) = arp_socket(link)?;
-    send_frame(&fd, &to, &frame[..n], "send gratuitous ARP")
+    send_frame(fd, to, &frame[..n], "send gratuitous ARP")
 }
 
 fn probe_arp(
@@ -538,10 +626,9 @@ fn probe_arp(
     }
 }
 
-fn send_na(link: &Link, mac: [u8; 6], ip: std::net::Ipv6Addr) -> Result<()> {
-    let mut body = [0u8; ifaddr_core::frame::NA_LEN];
-    let n = ifaddr_core::frame::unsolicited_na(&mut body, mac, ip)
-        .map_err(|_| SysError::new("NA", libc::ENOBUFS))?;
+/// A raw ICMPv6 socket for neighbour advertisements on `link`, bound to `ip` where the kernel
+/// allows it (not while tentative).
+fn na_socket(link: &Link, ip: std::net::Ipv6Addr) -> Result<OwnedFd> {
     let fd = socket(
         libc::AF_INET6,
         libc::SOCK_RAW,
@@ -555,7 +642,6 @@ fn send_na(link: &Link, mac: [u8; 6], ip: std::net::Ipv6Addr) -> Result<()> {
         libc::IPV6_MULTICAST_IF,
         link.index as i32,
     )?;
-    // Send from the announced address itself where the kernel allows it (not tentative).
     // SAFETY: sockaddr_in6 is plain old data; all-zero is valid before we fill it in.
     let mut src: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
     src.sin6_family = libc::AF_INET6 as u16;
@@ -568,7 +654,14 @@ fn send_na(link: &Link, mac: [u8; 6], ip: std::net::Ipv6Addr) -> Result<()> {
             std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
         )
     };
-    // SAFETY: as above.
+    Ok(fd)
+}
+
+fn send_na(fd: &OwnedFd, link: &Link, mac: [u8; 6], ip: std::net::Ipv6Addr) -> Result<()> {
+    let mut body = [0u8; ifaddr_core::frame::NA_LEN];
+    let n = ifaddr_core::frame::unsolicited_na(&mut body, mac, ip)
+        .map_err(|_| SysError::new("NA", libc::ENOBUFS))?;
+    // SAFETY: sockaddr_in6 is plain old data; all-zero is valid before we fill it in.
     let mut dst: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
     dst.sin6_family = libc::AF_INET6 as u16;
     dst.sin6_addr.s6_addr = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];

@@ -123,6 +123,25 @@ pub trait Backend {
     fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()>;
     /// Remove exactly `ip/prefix` from `link`.
     fn del(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()>;
+    /// This process was forked from the one that opened the backend: get kernel sockets of
+    /// its own, so that its requests and the parent's cannot take each other's replies.
+    fn detach(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Flush the kernel's cached routes (`flush_routes`); only Linux has something to flush.
+    fn flush_route_cache(&mut self) -> Result<()> {
+        Ok(())
+    }
+    /// Add (`add`) or remove the IPv6 address-selection label of `ip`/128, on every
+    /// interface (`lvs_ipv6_addrlabel`).
+    fn addr_label(&mut self, _add: bool, _ip: &std::net::Ipv6Addr, _label: u32) -> Result<()> {
+        Err(SysError::new("address labels", libc::EOPNOTSUPP))
+    }
+    /// Open (and keep) what [`Backend::announce`] sends with, so that a send right after the
+    /// check that the address is still there is one system call, not a socket set-up.
+    fn prepare_announce(&mut self, _link: &Link, _ip: &IpAddr) -> Result<()> {
+        Ok(())
+    }
     /// Send one gratuitous ARP (IPv4) or unsolicited neighbour advertisement (IPv6).
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()>;
     /// IPv4 duplicate check: send an ARP probe for `ip` on `link` and listen for `wait`.

@@ -5,6 +5,7 @@
 //! lab deletes both namespaces. The tests need root; they fail (never skip) without it.
 #![allow(dead_code)]
 
+pub mod capture;
 pub mod ifaddrc;
 
 use std::process::{Command, Output};
