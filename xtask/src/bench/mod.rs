@@ -698,13 +698,11 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     }
     if !o.quick {
         let rt_dir = root().join("target/bench-sizes");
-        run(cargo()
-            .args(["build", "--release", "-p", "ifaddrc", "--target-dir"])
-            .arg(&rt_dir))?;
+        let ifaddrc = crate::dist::build(crate::dist::MUSL, "ifaddrc", false)?;
         writeln!(
             sizes,
-            "| the policy compiler `ifaddrc`, glibc (not on the monitor path) | {} |",
-            kib(stripped_size(&rt_dir.join("release/ifaddrc"))?)
+            "| the policy compiler `ifaddrc`, static (musl; not on any agent path) | {} |",
+            kib(stripped_size(&ifaddrc)?)
         )
         .unwrap();
         run(cargo()
