@@ -496,8 +496,11 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     fs::set_permissions(&policy, fs::Permissions::from_mode(0o644))
         .map_err(|e| format!("cannot chmod {}: {e}", policy.display()))?;
 
-    // Per node: a private cache for the compiled policy (nothing on the host's
-    // /var/cache), and a second cable to the bridge.
+    // Per node: a private cache (nothing on the host's /var/cache) into which the policy is
+    // compiled with `ifaddrc`, as an admin does on each node, and a second cable to the
+    // bridge.
+    let ifaddrc = crate::dist::host_ifaddrc()?;
+    let ifaddrc = ifaddrc.to_str().ok_or("ifaddrc's path is not UTF-8")?;
     for i in 0..NODES.len() {
         lab::output_all(lab.node_cmd(i, "mount")?.args([
             "-t",
@@ -507,6 +510,7 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
             "lab-cache",
             "/var/cache",
         ]))?;
+        lab::output_all(lab.node_cmd(i, ifaddrc)?.arg("compile").arg(&policy))?;
         let port = policy_port(i);
         let ns = lab::netns(i);
         ip_cmd(&[
@@ -561,7 +565,7 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
         ],
     )?;
     wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    // A couple of monitors: the policy is compiled and says running.
+    // A couple of monitors: the policy's artifact loads and it says running.
     lab::pause(Duration::from_secs(3))?;
     let first = settled(lab, vip)?;
     tally.pass(&format!(
