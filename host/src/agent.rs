@@ -279,6 +279,25 @@ impl<B: Backend> Agent<'_, B> {
             }
             Ok(())
         })();
+        // Depth 20: ask the link whether another host answers for the address (split brain).
+        // Only when it can matter: the interface is up, and the answer is not already a
+        // failure unless a policy wants to see it.
+        let conflict =
+            if self.ctx.depth >= 20 && link.up && (builtin.is_ok() || self.p.policy.is_some()) {
+                Some(self.conflict(&link)?)
+            } else {
+                None
+            };
+        let builtin = builtin.and_then(|()| match conflict {
+            Some(Some(mac)) => Err(fail(
+                Exit::ErrGeneric,
+                format!(
+                    "split brain: {ip} on {name} is also answered for by {} (another host holds it)",
+                    mac_text(&mac)
+                ),
+            )),
+            _ => Ok(()),
+        });
         if self.p.policy.is_some() {
             let builtin_exit = match &builtin {
                 Ok(()) => Exit::Success,
@@ -294,6 +313,7 @@ impl<B: Backend> Agent<'_, B> {
                 Some(&link),
                 Some(&a),
                 builtin_exit,
+                conflict,
             );
             return match (o.exit, o.reason) {
                 (Exit::Success, _) => Ok(Exit::Success),
@@ -311,6 +331,19 @@ impl<B: Backend> Agent<'_, B> {
             };
         }
         builtin.map(|()| Exit::Success)
+    }
+
+    /// The depth-20 probe: an ARP probe (IPv4) or a DAD neighbour solicitation (IPv6) for the
+    /// address, listening `conflict_wait` ms (less if the deadline is nearer). `Some(mac)`:
+    /// another host answered.
+    fn conflict(&mut self, link: &Link) -> Result<Option<[u8; 6]>, Fail> {
+        let left = self.deadline().saturating_duration_since(Instant::now());
+        let wait = Duration::from_millis(u64::from(self.p.conflict_wait_ms)).min(left);
+        let mac = match self.p.ip {
+            IpAddr::V4(v4) => self.sys.probe(link, v4, wait)?,
+            IpAddr::V6(v6) => self.sys.probe_v6(link, v6, wait)?,
+        };
+        Ok(mac)
     }
 
     pub fn start(&mut self) -> Outcome {
@@ -511,6 +544,11 @@ fn check_not_loopback(link: &Link) -> Result<(), Fail> {
         ));
     }
     Ok(())
+}
+
+/// A hardware address as `02:00:5e:10:00:01`.
+pub fn mac_text(mac: &[u8; 6]) -> String {
+    mac.map(|b| format!("{b:02x}")).join(":")
 }
 
 /// The IPv4 broadcast address to configure for `ip/prefix`.

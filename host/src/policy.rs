@@ -197,6 +197,7 @@ pub(crate) fn sample_observation(now_ms: u64) -> Observation {
     o
 }
 
+#[allow(clippy::too_many_arguments)]
 fn observe(
     p: &Params,
     ctx: &OpContext,
@@ -204,6 +205,7 @@ fn observe(
     link: Option<&Link>,
     addr: Option<&Addr>,
     builtin: Exit,
+    conflict: Option<Option<[u8; 6]>>,
     st: &state::State,
 ) -> Observation {
     let mut o = Observation::new();
@@ -244,6 +246,13 @@ fn observe(
             o.tx_errors = c.tx_errors;
             o.rx_dropped = c.rx_dropped;
             o.tx_dropped = c.tx_dropped;
+        }
+    }
+    if let Some(c) = conflict {
+        o.set(flag::CONFLICT_CHECKED, true);
+        if let Some(mac) = c {
+            o.set(flag::CONFLICT, true);
+            o.conflict_mac = mac;
         }
     }
     o.set_args(p.policy_args.as_bytes());
@@ -366,7 +375,10 @@ fn verdict_text(name: &str, d: Decision, v: &Verdict) -> String {
 }
 
 /// Consult the policy for one monitor (the address is present). `builtin` is what the agent
-/// would answer without a policy; the policy sees it and decides.
+/// would answer without a policy; the policy sees it and decides. `conflict` is the depth-20
+/// split-brain check: `None` when not made, `Some(None)` when no other host answered,
+/// `Some(Some(mac))` when one did.
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     p: &Params,
     ctx: &OpContext,
@@ -374,6 +386,7 @@ pub fn evaluate(
     link: Option<&Link>,
     addr: Option<&Addr>,
     builtin: Exit,
+    conflict: Option<Option<[u8; 6]>>,
 ) -> Outcome {
     // The agent runs one monitor per process and exits right after it.
     evaluate_in(
@@ -385,6 +398,7 @@ pub fn evaluate(
         link,
         addr,
         builtin,
+        conflict,
         true,
     )
 }
@@ -402,7 +416,7 @@ pub fn evaluate_with(
     addr: Option<&Addr>,
     builtin: Exit,
 ) -> Outcome {
-    evaluate_in(dirs, limits, p, ctx, api, link, addr, builtin, false)
+    evaluate_in(dirs, limits, p, ctx, api, link, addr, builtin, None, false)
 }
 
 /// [`evaluate_with`]; `then_exit` when the process exits right after.
@@ -416,6 +430,7 @@ fn evaluate_in(
     link: Option<&Link>,
     addr: Option<&Addr>,
     builtin: Exit,
+    conflict: Option<Option<[u8; 6]>>,
     then_exit: bool,
 ) -> Outcome {
     let Some(path) = p.policy.as_ref().map(|s| s.as_str()) else {
@@ -427,7 +442,7 @@ fn evaluate_in(
     let name = short_name(path);
     let state_path = state::path_in(&dirs.state, &ctx.instance);
     let mut st = state::load(&state_path);
-    let obs = observe(p, ctx, api, link, addr, builtin, &st);
+    let obs = observe(p, ctx, api, link, addr, builtin, conflict, &st);
     let verdict = match run(Path::new(path), &dirs.cache, &obs, limits, then_exit) {
         Ok(v) => v,
         Err(f) => {

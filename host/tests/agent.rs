@@ -645,3 +645,121 @@ fn ipv6_disabled_on_the_interface_is_not_installed() {
     assert_eq!(lab.addrs("v1"), before);
     assert_eq!(lab.run("monitor", &env).code, 7);
 }
+
+/// `OCF_CHECK_LEVEL=20`: the monitor asks the link whether another host answers for the
+/// address. A peer holding the same address (split brain) fails it, naming the peer's MAC;
+/// without the peer it passes.
+fn split_brain(tag: &str, vip: &str, prefix: &str) {
+    let lab = Lab::new(tag);
+    let env = [
+        ip(vip),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", prefix),
+    ];
+    assert_eq!(lab.run("start", &env).code, 0);
+    let depth = |d: &'static str| [env[0], env[1], env[2], RECURRING, ("OCF_CHECK_LEVEL", d)];
+    for d in ["0", "10", "20"] {
+        let r = lab.run("monitor", &depth(d));
+        assert_eq!(r.code, 0, "depth {d} without a peer: {r:?}");
+    }
+    let peer_mac = lab
+        .peer_sh("cat /sys/class/net/v1p/address")
+        .trim()
+        .to_owned();
+    lab.peer_sh(&format!("ip addr add {vip}/{prefix} dev v1p nodad"));
+    let r = lab.run("monitor", &depth("20"));
+    assert_eq!(r.code, 1, "depth 20 with the peer holding {vip}: {r:?}");
+    assert!(
+        r.reason().contains("split brain")
+            && r.reason().contains(vip)
+            && r.reason().contains(&peer_mac),
+        "{r:?}"
+    );
+    // The lower depths do not look, and our own address was not disturbed by the probe.
+    for d in ["0", "10"] {
+        assert_eq!(lab.run("monitor", &depth(d)).code, 0, "depth {d}");
+    }
+    assert!(lab.has("v1", &format!("{vip}/{prefix}")));
+    assert!(
+        !lab.addrs("v1").iter().any(|l| l.contains("dadfailed")),
+        "{:?}",
+        lab.addrs("v1")
+    );
+    lab.peer_sh(&format!("ip addr del {vip}/{prefix} dev v1p"));
+    let r = lab.run("monitor", &depth("20"));
+    assert_eq!(r.code, 0, "the peer gave the address up: {r:?}");
+    assert_eq!(lab.run("stop", &env).code, 0);
+}
+
+#[test]
+fn v4_split_brain_fails_a_depth_20_monitor() {
+    split_brain("x", V4, "24");
+}
+
+#[test]
+fn v6_split_brain_fails_a_depth_20_monitor() {
+    split_brain("y", V6, "64");
+}
+
+#[test]
+fn conflict_wait_bounds_a_depth_20_monitor_and_lower_depths_send_nothing() {
+    let lab = Lab::new("z");
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "24"),
+    ];
+    assert_eq!(lab.run("start", &env).code, 0);
+    let trace = format!("/tmp/{}-sock.trace", lab.ns);
+    for (vip, prefix) in [(V4, "24"), (V6, "64")] {
+        let env = [
+            ip(vip),
+            ("OCF_RESKEY_nic", "v1"),
+            ("OCF_RESKEY_cidr_netmask", prefix),
+        ];
+        if vip == V6 {
+            assert_eq!(lab.run("start", &env).code, 0);
+        }
+        for (depth, packets) in [("0", false), ("10", false), ("20", true)] {
+            let mut c = std::process::Command::new("ip");
+            c.args([
+                "netns",
+                "exec",
+                &lab.ns,
+                "strace",
+                "-f",
+                "-qq",
+                "-o",
+                &trace,
+                "-e",
+                "trace=socket",
+                BIN,
+                "monitor",
+            ]);
+            let mut e = env.to_vec();
+            e.extend([RECURRING, ("OCF_CHECK_LEVEL", depth)]);
+            let t0 = std::time::Instant::now();
+            let r = run_cmd(c, &e);
+            let took = t0.elapsed();
+            assert_eq!(r.code, 0, "{vip} depth {depth}: {r:?}");
+            let t = std::fs::read_to_string(&trace).unwrap();
+            let packet = t.lines().any(|l| l.contains("AF_PACKET"));
+            assert_eq!(packet, packets, "{vip} depth {depth} sockets: {t}");
+            if depth == "20" {
+                // The default conflict_wait (50 ms), under strace.
+                assert!(took.as_millis() >= 50, "{vip}: {took:?}");
+            }
+        }
+        // A longer wait is honoured.
+        let mut e = env.to_vec();
+        e.extend([
+            RECURRING,
+            ("OCF_CHECK_LEVEL", "20"),
+            ("OCF_RESKEY_conflict_wait", "300"),
+        ]);
+        let t0 = std::time::Instant::now();
+        assert_eq!(lab.run("monitor", &e).code, 0);
+        assert!(t0.elapsed().as_millis() >= 300);
+    }
+    let _ = std::fs::remove_file(trace);
+}

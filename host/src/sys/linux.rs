@@ -428,6 +428,18 @@ impl Backend for Sys {
         }
     }
 
+    fn probe_v6(
+        &mut self,
+        link: &Link,
+        ip: std::net::Ipv6Addr,
+        wait: Duration,
+    ) -> Result<Option<[u8; 6]>> {
+        match link.mac {
+            Some(mac) => probe_nd(link, mac, ip, wait),
+            None => Ok(None),
+        }
+    }
+
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
         let Some(mac) = link.mac else { return Ok(()) };
         match ip {
@@ -533,6 +545,91 @@ fn probe_arp(
         if let Some(p) = ifaddr_core::frame::ArpPacket::parse(&buf[..got as usize]) {
             if p.conflicts(ip, mac) {
                 return Ok(Some(p.sender_mac));
+            }
+        }
+    }
+}
+
+/// A packet socket for IPv6 frames on `link`, bound to it. Frames we send through it go out
+/// on the link only: the local IPv6 stack never sees them, so our own address is not
+/// disturbed by our own solicitation (the kernel would answer one it received, and a
+/// tentative address of ours would fail its detection).
+fn ipv6_packet_socket(link: &Link) -> Result<OwnedFd> {
+    let proto = ifaddr_core::frame::ETHERTYPE_IPV6.to_be();
+    let fd = socket(
+        libc::AF_PACKET,
+        libc::SOCK_RAW,
+        i32::from(proto),
+        "packet socket",
+    )?;
+    // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    sll.sll_family = libc::AF_PACKET as u16;
+    sll.sll_protocol = proto;
+    sll.sll_ifindex = link.index as i32;
+    // SAFETY: sll is a valid sockaddr_ll of the size passed.
+    let r = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&sll as *const libc::sockaddr_ll).cast(),
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(SysError::last("bind packet socket"));
+    }
+    Ok(fd)
+}
+
+/// Send a DAD neighbour solicitation for `ip` and listen `wait` for a neighbour discovery
+/// packet from another host that claims it.
+fn probe_nd(
+    link: &Link,
+    mac: [u8; 6],
+    ip: std::net::Ipv6Addr,
+    wait: Duration,
+) -> Result<Option<[u8; 6]>> {
+    use ifaddr_core::frame;
+    let mut ns = [0u8; frame::NS_FRAME_LEN];
+    let n =
+        frame::dad_ns(&mut ns, mac, ip).map_err(|_| SysError::new("NS frame", libc::ENOBUFS))?;
+    let fd = ipv6_packet_socket(link)?;
+    // The frame is complete (SOCK_RAW); the address only names the interface.
+    // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
+    let mut to: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    to.sll_family = libc::AF_PACKET as u16;
+    to.sll_protocol = frame::ETHERTYPE_IPV6.to_be();
+    to.sll_ifindex = link.index as i32;
+    to.sll_halen = 6;
+    to.sll_addr[..6].copy_from_slice(&ns[..6]);
+    send_frame(&fd, &to, &ns[..n], "send neighbour solicitation")?;
+    let deadline = Instant::now() + wait;
+    let mut buf = [0u8; 2048];
+    loop {
+        if !super::wait_readable(fd.as_fd(), deadline)? {
+            return Ok(None);
+        }
+        // SAFETY: sockaddr_ll is plain old data; the kernel fills it in.
+        let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut from_len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: buf and from are live, writable and their sizes are passed.
+        let got = unsafe {
+            libc::recvfrom(
+                fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_DONTWAIT,
+                (&mut from as *mut libc::sockaddr_ll).cast(),
+                &mut from_len,
+            )
+        };
+        if got < 0 || from.sll_pkttype == libc::PACKET_OUTGOING {
+            continue;
+        }
+        let got = (got as usize).min(buf.len());
+        if let Some(p) = frame::NdPacket::parse(&buf[..got]) {
+            if p.conflicts(ip, mac) {
+                return Ok(Some(p.src_mac));
             }
         }
     }

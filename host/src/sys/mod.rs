@@ -5,7 +5,7 @@
 use ifaddr_core::ifname::IfName;
 use ifaddr_core::params::Params;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 #[cfg(target_os = "linux")]
@@ -128,6 +128,10 @@ pub trait Backend {
     /// IPv4 duplicate check: send an ARP probe for `ip` on `link` and listen for `wait`.
     /// `Some(mac)` is the hardware address of a host that already uses `ip`.
     fn probe(&mut self, link: &Link, ip: Ipv4Addr, wait: Duration) -> Result<Option<[u8; 6]>>;
+    /// IPv6 counterpart of [`Backend::probe`]: send a duplicate-address-detection neighbour
+    /// solicitation for `ip` (from `::`) on `link` and listen for `wait`. `Some(mac)` is the
+    /// hardware address of another host that advertises `ip` (or is detecting it).
+    fn probe_v6(&mut self, link: &Link, ip: Ipv6Addr, wait: Duration) -> Result<Option<[u8; 6]>>;
 }
 
 /// Whether this process runs with root's privileges.
