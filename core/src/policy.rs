@@ -450,6 +450,12 @@ impl Observation {
         }
     }
 
+    /// ABI 1.1: the hardware address of another host that answers for the address (the
+    /// depth-20 split-brain check), `None` when none did or the check was not made.
+    pub fn conflict(&self) -> Option<[u8; 6]> {
+        self.has(flag::CONFLICT).then_some(self.conflict_mac)
+    }
+
     /// `policy_args` as bytes.
     pub fn args(&self) -> &[u8] {
         &self.args[..usize::from(self.args_len).min(ARGS_MAX)]
