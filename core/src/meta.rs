@@ -267,6 +267,11 @@ pub const ACTIONS: &[ActionSpec] = &[
         ocf_1_1: true,
         ..act("reload-agent", "20s")
     },
+    // Not an OCF 1.0 action name (ra-api-1.dtd lists them): advertised with OCF 1.1 only.
+    ActionSpec {
+        ocf_1_1: true,
+        ..act("explain", "20s")
+    },
 ];
 
 pub const AGENT_NAME: &str = "vip";
@@ -279,7 +284,8 @@ program. monitor depth 0 checks that the address is on the expected interface wi
 prefix and that the interface is up; depth 10 also requires carrier; depth 20 also asks the \
 link whether another host answers for the address (split brain), which costs conflict_wait \
 milliseconds (50 by default) and sends one probe frame. An optional WebAssembly policy decides \
-what healthy means.";
+what healthy means. The explain action prints, in plain text and without changing anything, \
+what the agent would do with the given parameters and why.";
 
 /// Write `s` with the five XML special characters escaped.
 pub fn xml_text<W: uWrite + ?Sized>(w: &mut W, s: &str) -> Result<(), W::Error> {
@@ -388,6 +394,16 @@ fn action_text(name: &str) -> &'static str {
         "validate-all" => "Check the parameters and that they can work on this host.",
         "meta-data" => "Print the agent's meta-data (XML) on standard output.",
         "reload-agent" => "Apply a change of a reloadable parameter (OCF 1.1).",
+        "explain" => {
+            "Print in plain text what the agent would do with these parameters: the \
+                      interface and the connected routes that chose it (prefix, metric, \
+                      tie-breaks), the prefix and broadcast address and where they come from, \
+                      what start would add and announce and stop remove, what monitor checks \
+                      at each depth, which policy would run, and what is wrong if validate-all \
+                      would fail. Changes nothing, needs no root where the kernel lets anyone \
+                      read addresses and routes, does not load a policy module (only checks \
+                      the file), and exits with validate-all's code."
+        }
         _ => "",
     }
 }

@@ -2,12 +2,14 @@
 //! mean for a virtual address, independent of the kernel that holds it.
 
 use crate::log;
-use crate::sys::{self, Addr, Backend, Link, LinkRef, SysError};
+use crate::sys::{self, Addr, Backend, Link, LinkRef, Route, SysError};
 use ifaddr_core::addr::{self, Broadcast, Family};
 use ifaddr_core::ocf::{ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
+
+mod explain;
 
 /// A failed action: its exit code and the one-line reason for `ocf-exit-reason:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,6 +53,19 @@ pub struct Agent<'a, B: Backend> {
 pub struct Target {
     pub link: Link,
     pub prefix: u8,
+    /// Why `link`: the `nic` parameter, or the connected route nic detection chose.
+    pub nic_from: Origin,
+    /// Why `prefix`: `cidr_netmask`, or the connected route (on `link`) that covers `ip`.
+    pub prefix_from: Origin,
+}
+
+/// Where [`Agent::resolve`] took a value from (what `explain` reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The parameter.
+    Param,
+    /// A connected route covering `ip`.
+    Route(Route),
 }
 
 impl<B: Backend> Agent<'_, B> {
@@ -73,12 +88,12 @@ impl<B: Backend> Agent<'_, B> {
                     )
                 })?;
                 check_not_loopback(&link)?;
-                let prefix = match self.p.prefix {
-                    Some(p) => p,
+                let (prefix, prefix_from) = match self.p.prefix {
+                    Some(p) => (p, Origin::Param),
                     None => self
                         .sys
                         .route(&ip, Some(link.index))?
-                        .map(|r| r.prefix)
+                        .map(|r| (r.prefix, Origin::Route(r)))
                         .ok_or_else(|| {
                             fail(
                                 Exit::ErrArgs,
@@ -89,7 +104,12 @@ impl<B: Backend> Agent<'_, B> {
                             )
                         })?,
                 };
-                Target { link, prefix }
+                Target {
+                    link,
+                    prefix,
+                    nic_from: Origin::Param,
+                    prefix_from,
+                }
             }
             None => {
                 let route = self.sys.route(&ip, None)?.ok_or_else(|| {
@@ -120,6 +140,11 @@ impl<B: Backend> Agent<'_, B> {
                 Target {
                     prefix: self.p.prefix.unwrap_or(route.prefix),
                     link,
+                    nic_from: Origin::Route(route),
+                    prefix_from: match self.p.prefix {
+                        Some(_) => Origin::Param,
+                        None => Origin::Route(route),
+                    },
                 }
             }
         };

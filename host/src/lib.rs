@@ -51,7 +51,8 @@ impl Source for Env {
     }
 }
 
-const USAGE: &str = "usage: vip {start|stop|monitor|validate-all|meta-data|usage|reload-agent}
+const USAGE: &str =
+    "usage: vip {start|stop|monitor|validate-all|meta-data|usage|reload-agent|explain}
        ifaddr policy {check|compile} FILE.wasm
 
 ocf:ifaddr:vip manages one floating IPv4/IPv6 address; parameters come from OCF_RESKEY_*.
@@ -142,12 +143,12 @@ fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
     }
     let ctx = match OpContext::parse(env) {
         Ok(c) => c,
-        Err(e) => return report(action, Err(param_fail(env, e))),
+        Err(e) => return report(action, explained(action, Err(param_fail(env, e)))),
     };
     log::init(&ctx.instance);
     let p = match Params::parse(env) {
         Ok(p) => p,
-        Err(e) => return report(action, Err(param_fail(env, e))),
+        Err(e) => return report(action, explained(action, Err(param_fail(env, e)))),
     };
     let mut sys = match sys::Sys::open(&p) {
         Ok(s) => s,
@@ -178,9 +179,23 @@ fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
         Action::Stop => a.stop(),
         Action::Monitor => a.monitor(),
         Action::ValidateAll | Action::ReloadAgent => a.validate(),
+        Action::Explain => a.explain(),
         Action::MetaData | Action::Usage => unreachable!("handled above"),
     };
     report(action, outcome)
+}
+
+/// `explain` also says on standard output why it cannot go on (the parameters are invalid).
+fn explained(action: Action, outcome: Result<Exit, Fail>) -> Result<Exit, Fail> {
+    if let (Action::Explain, Err(f)) = (action, &outcome) {
+        println!(
+            "validate-all: would fail (exit {} {}): {}",
+            f.exit.code(),
+            f.exit.name(),
+            f.reason
+        );
+    }
+    outcome
 }
 
 fn param_fail(env: &Env, e: ifaddr_core::params::ParamError) -> Fail {

@@ -763,3 +763,228 @@ fn conflict_wait_bounds_a_depth_20_monitor_and_lower_depths_send_nothing() {
     }
     let _ = std::fs::remove_file(trace);
 }
+
+/// `explain` as nobody: it needs no root to read links, addresses and routes.
+fn explain(lab: &Lab, env: &[(&str, &str)]) -> Run {
+    let mut c = std::process::Command::new("ip");
+    c.args([
+        "netns",
+        "exec",
+        &lab.ns,
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        BIN,
+        "explain",
+    ]);
+    run_cmd(c, env)
+}
+
+/// The line of `explain`'s output that starts with `key`.
+fn line<'a>(r: &'a Run, key: &str) -> &'a str {
+    r.stdout
+        .lines()
+        .find(|l| l.starts_with(key))
+        .unwrap_or_else(|| panic!("no {key:?} line in {}", r.stdout))
+}
+
+/// Start the address, check it went where `explain` said, stop it.
+fn start_lands_on(lab: &Lab, env: &[(&str, &str)], dev: &str, cidr: &str) {
+    let r = lab.run("start", env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        lab.has(dev, cidr),
+        "{cidr} not on {dev}: {:?}",
+        lab.addrs(dev)
+    );
+    assert_eq!(lab.run("stop", env).code, 0);
+}
+
+/// IPaddr2's most-reported findif confusion: two connected routes of the same prefix on two
+/// interfaces. The tie goes to the lower metric, then to the lower interface index; explain
+/// says which and why, start agrees, and explain changes nothing.
+#[test]
+fn explain_equal_prefixes_tie_break_by_metric_then_ifindex() {
+    let lab = Lab::new("e1");
+    lab.sh("ip link add v2 type veth peer name v2p && ip link set v2 up && ip link set v2p up && ip addr add 192.0.2.129/24 dev v2");
+    let env = [ip(V4)];
+    let before = (lab.addrs("v1"), lab.addrs("v2"), routes(&lab));
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(line(&r, "nic: v1 ").contains("from the connected route 192.0.2.0/24"));
+    assert!(
+        r.stdout.contains("192.0.2.0/24 dev v1 (index ")
+            && r.stdout.contains("metric 0: chosen")
+            && r.stdout.contains("192.0.2.0/24 dev v2 (index ")
+            && r.stdout
+                .contains("loses: same prefix and metric, higher interface index"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        line(
+            &r,
+            "prefix: /24, from the connected route 192.0.2.0/24 on v1"
+        )
+        .len()
+            > 0
+    );
+    assert_eq!(
+        line(&r, "broadcast:"),
+        "broadcast: 192.0.2.255, computed from the prefix /24 (broadcast=+)"
+    );
+    assert_eq!(
+        line(&r, "start:"),
+        "start: would add 192.0.2.200/24 broadcast 192.0.2.255 to v1"
+    );
+    assert_eq!(
+        line(&r, "validate-all:"),
+        "validate-all: would succeed (exit 0)"
+    );
+    assert_eq!(
+        (lab.addrs("v1"), lab.addrs("v2"), routes(&lab)),
+        before,
+        "explain changed the system"
+    );
+    start_lands_on(&lab, &env, "v1", "192.0.2.200/24");
+    // v1's route gets a worse metric: v2 wins on metric now.
+    lab.sh("ip route del 192.0.2.0/24 dev v1 && ip route add 192.0.2.0/24 dev v1 metric 200 proto kernel scope link src 192.0.2.1");
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        line(&r, "nic: v2 ").contains("192.0.2.0/24"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("metric 200: loses: same prefix, higher metric (200 > 0)"),
+        "{}",
+        r.stdout
+    );
+    start_lands_on(&lab, &env, "v2", "192.0.2.200/24");
+}
+
+/// An IPv6 prefix learnt from a router advertisement on a second interface (proto ra, metric
+/// 1024 as the kernel installs it) against the interface's own connected route (metric 256):
+/// the metric decides, and an RA route with a lower metric wins instead.
+#[test]
+fn explain_ra_route_with_another_metric() {
+    let lab = Lab::new("e2");
+    lab.sh("ip link add v2 type veth peer name v2p && ip link set v2 up && ip link set v2p up && ip -6 route add 2001:db8::/64 dev v2 proto ra metric 1024");
+    let env = [ip(V6), ("OCF_RESKEY_nodad", "true")];
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        line(&r, "nic: v1 ").contains("2001:db8::/64"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("metric 256: chosen")
+            && r.stdout
+                .contains("metric 1024: loses: same prefix, higher metric (1024 > 256)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(line(&r, "broadcast:"), "broadcast: none (IPv6)");
+    assert!(line(&r, "  after adding:").contains("no duplicate address detection (nodad)"));
+    assert!(
+        line(&r, "monitor depth 20:").contains("neighbour solicitation for it from ::"),
+        "{}",
+        r.stdout
+    );
+    start_lands_on(&lab, &env, "v1", "2001:db8::200/64");
+    lab.sh("ip -6 route replace 2001:db8::/64 dev v2 proto ra metric 100");
+    let r = explain(&lab, &env);
+    assert!(
+        line(&r, "nic: v2 ").contains("2001:db8::/64"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("metric 256: loses: same prefix, higher metric (256 > 100)"),
+        "{}",
+        r.stdout
+    );
+    start_lands_on(&lab, &env, "v2", "2001:db8::200/64");
+}
+
+/// Several addresses on one interface: the connected route of the subnet the address is in
+/// gives the prefix, whichever address came first; an address already there is reported as
+/// such (start would change nothing); explain changes nothing.
+#[test]
+fn explain_several_addresses_on_one_interface() {
+    let lab = Lab::new("e3");
+    lab.sh("ip addr add 198.51.100.1/25 dev v1 && ip addr add 192.0.2.50/24 dev v1");
+    let env = [ip("198.51.100.100")];
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        line(&r, "nic: v1 ").contains("198.51.100.0/25"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        line(&r, "prefix:")
+            .starts_with("prefix: /25, from the connected route 198.51.100.0/25 on v1"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        line(&r, "broadcast:"),
+        "broadcast: 198.51.100.127, computed from the prefix /25 (broadcast=+)"
+    );
+    start_lands_on(&lab, &env, "v1", "198.51.100.100/25");
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "24"),
+    ];
+    assert_eq!(lab.run("start", &env).code, 0);
+    let before = (lab.addrs("v1"), routes(&lab));
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        line(&r, "nic:"),
+        format!(
+            "nic: v1 (index {}), given by the nic parameter",
+            lab.sh("cat /sys/class/net/v1/ifindex").trim()
+        )
+    );
+    assert_eq!(
+        line(&r, "routes:"),
+        "routes: not consulted (nic and cidr_netmask are both set)"
+    );
+    assert_eq!(line(&r, "prefix:"), "prefix: /24, given by cidr_netmask");
+    assert_eq!(
+        line(&r, "start:"),
+        "start: 192.0.2.200/24 is already on v1: start would change nothing"
+    );
+    assert_eq!(
+        line(&r, "policy:"),
+        "policy: none (the built-in checks above decide)"
+    );
+    assert_eq!((lab.addrs("v1"), routes(&lab)), before);
+}
+
+/// explain exits with validate-all's code, with validate-all's reason in its text.
+#[test]
+fn explain_exits_with_validate_alls_code() {
+    let lab = Lab::new("e4");
+    for (env, _, _, _) in BAD {
+        let v = lab.run("validate-all", env);
+        let e = explain(&lab, env);
+        assert_eq!(e.code, v.code, "{env:?}: {e:?} vs {v:?}");
+        if v.code != 0 {
+            assert_eq!(e.reason(), v.reason(), "{env:?}");
+            assert!(
+                line(&e, "validate-all: would fail").contains(v.reason()),
+                "{env:?}: {}",
+                e.stdout
+            );
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! Linux backend: rtnetlink for addresses, links and routes; a packet socket for gratuitous
 //! ARP; a raw ICMPv6 socket for unsolicited neighbour advertisements.
 
-use super::{Addr, Backend, Counters, Link, LinkRef, Result, Route, SysError};
+use super::{Addr, Backend, Candidate, Counters, Link, LinkRef, Result, Route, SysError};
 use crate::agent::broadcast_for;
 use ifaddr_core::addr::Family;
 use ifaddr_core::linux::{self as nl, AddrInfo, LinkInfo, Messages, RouteInfo};
@@ -373,6 +373,46 @@ impl Backend for Sys {
                 prefix: r.dst_len,
             })
         }))
+    }
+
+    fn routes(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Vec<Candidate>> {
+        let seq = self.next_seq();
+        let mut req = [0u8; 32];
+        let len = nl::get_routes(&mut req, seq, Family::of(ip))
+            .map_err(|_| SysError::new("RTM_GETROUTE", libc::ENOBUFS))?;
+        let mut all: Vec<RouteInfo> = Vec::new();
+        self.transact(&req[..len], seq, "RTM_GETROUTE", |m| {
+            if m.ty != nl::RTM_NEWROUTE {
+                return;
+            }
+            let Ok(r) = RouteInfo::parse(m.payload) else {
+                return;
+            };
+            if r.is_connected_cover(ip) && index.is_none_or(|i| r.oif == Some(i)) {
+                all.push(r);
+            }
+        })?;
+        // The order `route` picks in: its choice comes first.
+        all.sort_by(|a, b| {
+            if nl::better_route(a, b) {
+                std::cmp::Ordering::Less
+            } else if nl::better_route(b, a) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        });
+        Ok(all
+            .iter()
+            .filter_map(|r| {
+                Some(Candidate {
+                    dst: r.dst?,
+                    prefix: r.dst_len,
+                    index: r.oif?,
+                    metric: Some(r.priority),
+                })
+            })
+            .collect())
     }
 
     fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()> {
