@@ -521,6 +521,15 @@ fn actions_and_metadata() {
     let md11 = lab.run("meta-data", &v11);
     assert!(md11.stdout.contains("reload-agent") && md11.stdout.contains("reloadable=\"1\""));
     assert!(!md.stdout.contains("reload-agent"));
+    // explain is not an OCF 1.0 action name (the DTD lists them): advertised with 1.1 only.
+    assert!(md11.stdout.contains("<action name=\"explain\""));
+    assert!(!md.stdout.contains("<action name=\"explain\""));
+    for m in [&md, &md11] {
+        assert!(m
+            .stdout
+            .contains("<action name=\"monitor\" timeout=\"20s\" interval=\"60s\" depth=\"20\"/>"));
+        assert!(m.stdout.contains("<parameter name=\"conflict_wait\""));
+    }
 }
 
 #[test]
@@ -822,13 +831,9 @@ fn explain_equal_prefixes_tie_break_by_metric_then_ifindex() {
         "{}",
         r.stdout
     );
-    assert!(
-        line(
-            &r,
-            "prefix: /24, from the connected route 192.0.2.0/24 on v1"
-        )
-        .len()
-            > 0
+    line(
+        &r,
+        "prefix: /24, from the connected route 192.0.2.0/24 on v1",
     );
     assert_eq!(
         line(&r, "broadcast:"),

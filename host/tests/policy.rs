@@ -620,7 +620,7 @@ fn check_command_lists_exports_and_runs_a_sample() {
             "ifaddr_policy_buffer     func () -> (i32)",
             "ifaddr_policy_evaluate   func (i32) -> (i32)",
             "imports:  none",
-            "abi:      1.0",
+            "abi:      1.1",
             ": running (ok)",
         ] {
             assert!(
