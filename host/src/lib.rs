@@ -71,7 +71,8 @@ pub fn exit_reason(reason: &str) {
 /// [`exit_now`]) and false in the parent, or when forking failed.
 pub fn background() -> bool {
     // SAFETY: the agent is single-threaded when it forks (the policy engine, the only user of
-    // threads, does not run during start), so the child may use any function.
+    // threads, does not run during start, and runs after the depth-20 probe in monitor), so
+    // the child may use any function.
     let pid = unsafe { libc::fork() };
     if pid != 0 {
         return false;

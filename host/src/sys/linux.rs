@@ -492,12 +492,10 @@ impl Backend for Sys {
 /// A packet socket for ARP on `link`, bound to it so that only its frames are received.
 fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
     let proto = ifaddr_core::frame::ETHERTYPE_ARP.to_be();
-    let fd = socket(
-        libc::AF_PACKET,
-        libc::SOCK_RAW,
-        i32::from(proto),
-        "packet socket",
-    )?;
+    // Protocol 0: the socket receives nothing until bound. Created with the protocol, it
+    // would be hooked to every interface at once, and binding it to one would unhook it
+    // first, waiting for an RCU grace period (10 ms or more on a busy machine).
+    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, 0, "packet socket")?;
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sll.sll_family = libc::AF_PACKET as u16;
@@ -555,6 +553,7 @@ fn probe_arp(
     let n = ifaddr_core::frame::arp_probe(&mut frame, mac, ip)
         .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
     let (fd, to) = arp_socket(link)?;
+    let fd = CloseLater(fd);
     send_frame(&fd, &to, &frame[..n], "send ARP probe")?;
     let deadline = Instant::now() + wait;
     let mut buf = [0u8; 256];
@@ -596,12 +595,10 @@ fn probe_arp(
 /// tentative address of ours would fail its detection).
 fn ipv6_packet_socket(link: &Link) -> Result<OwnedFd> {
     let proto = ifaddr_core::frame::ETHERTYPE_IPV6.to_be();
-    let fd = socket(
-        libc::AF_PACKET,
-        libc::SOCK_RAW,
-        i32::from(proto),
-        "packet socket",
-    )?;
+    // Protocol 0: the socket receives nothing until bound. Created with the protocol, it
+    // would be hooked to every interface at once, and binding it to one would unhook it
+    // first, waiting for an RCU grace period (10 ms or more on a busy machine).
+    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, 0, "packet socket")?;
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sll.sll_family = libc::AF_PACKET as u16;
@@ -621,6 +618,30 @@ fn ipv6_packet_socket(link: &Link) -> Result<OwnedFd> {
     Ok(fd)
 }
 
+/// Closing the last reference to a packet socket waits for an RCU grace period
+/// (`packet_release` calls `synchronize_net`), 10 ms or more on a busy machine. A probe's
+/// socket is handed to a short-lived background process, which holds it past our close and
+/// pays that wait instead, so the monitor reports at the end of its listening window.
+struct CloseLater(OwnedFd);
+
+impl std::ops::Deref for CloseLater {
+    type Target = OwnedFd;
+    fn deref(&self) -> &OwnedFd {
+        &self.0
+    }
+}
+
+impl Drop for CloseLater {
+    fn drop(&mut self) {
+        // The child keeps its copy of the descriptor until well after ours is closed (when
+        // this returns), then exits; if forking fails, we pay the wait ourselves.
+        if crate::background() {
+            std::thread::sleep(Duration::from_millis(200));
+            crate::exit_now(0);
+        }
+    }
+}
+
 /// Send a DAD neighbour solicitation for `ip` and listen `wait` for a neighbour discovery
 /// packet from another host that claims it.
 fn probe_nd(
@@ -633,7 +654,7 @@ fn probe_nd(
     let mut ns = [0u8; frame::NS_FRAME_LEN];
     let n =
         frame::dad_ns(&mut ns, mac, ip).map_err(|_| SysError::new("NS frame", libc::ENOBUFS))?;
-    let fd = ipv6_packet_socket(link)?;
+    let fd = CloseLater(ipv6_packet_socket(link)?);
     // The frame is complete (SOCK_RAW); the address only names the interface.
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
     let mut to: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
