@@ -305,14 +305,17 @@ impl<B: Backend> Agent<'_, B> {
             Ok(())
         })();
         // Depth 20: ask the link whether another host answers for the address (split brain).
-        // Only when it can matter: the interface is up, and the answer is not already a
-        // failure unless a policy wants to see it.
-        let conflict =
-            if self.ctx.depth >= 20 && link.up && (builtin.is_ok() || self.p.policy.is_some()) {
-                Some(self.conflict(&link)?)
-            } else {
-                None
-            };
+        // Only when it can matter: the interface is up with an Ethernet address to probe
+        // from, and the answer is not already a failure unless a policy wants to see it.
+        let conflict = if self.ctx.depth >= 20
+            && link.up
+            && link.mac.is_some()
+            && (builtin.is_ok() || self.p.policy.is_some())
+        {
+            Some(self.conflict(&link)?)
+        } else {
+            None
+        };
         let builtin = builtin.and_then(|()| match conflict {
             Some(Some(mac)) => Err(fail(
                 Exit::ErrGeneric,
