@@ -10,6 +10,9 @@
 //! the policy fails the monitor and the address moves while the node stays online. The
 //! client-observed outage of every step is printed (and, with `--record`, written into
 //! BENCHMARKS.md between `<!-- e2e-outage:begin -->` and `<!-- e2e-outage:end -->`).
+//! Then a split brain: with a depth-20 monitor (`OCF_CHECK_LEVEL=20`) and `run_arping`, the
+//! address is added by hand on a second node; the holder's monitor sees the other node answer
+//! for it, Pacemaker moves the resource away, and in the end exactly one node holds it.
 //!
 //! Options:
 //!   --agent ifaddr|ipaddr2|both   (default both)
@@ -151,6 +154,8 @@ fn scenarios(
             if agent == Agent::Ifaddr && family == Family::V4 {
                 println!("\ne2e: IPv4 with {} and the strict policy", agent.ocf());
                 policy_scenario(&lab, tally)?;
+                println!("\ne2e: IPv4 with {}: split brain", agent.ocf());
+                split_brain_scenario(&lab, tally)?;
             }
         }
     }
@@ -313,6 +318,124 @@ fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> R
         failover,
         rejoin,
     })
+}
+
+/// The split-brain scenario's address.
+const SPLIT_VIP: &str = "192.0.2.202";
+
+/// A split brain: the address is added by hand on a node that does not run the resource.
+/// The holder's depth-20 monitor (an ARP probe every 2 s) sees another MAC answer and fails;
+/// with `migration-threshold=1` Pacemaker stops it there (which removes the address) and
+/// starts it elsewhere, where `run_arping` refuses it on any node but the one that has it by
+/// hand, and start on that one finds it already there. Exactly one node holds the address in
+/// the end, and Pacemaker runs the resource there.
+fn split_brain_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
+    let vip = SPLIT_VIP;
+    let rsc = "IPSB";
+    let c = lab.any_up()?;
+    let ip_param = format!("ip={vip}");
+    lab.crm(
+        c,
+        &[
+            "configure",
+            "primitive",
+            rsc,
+            "ocf:ifaddr:vip",
+            "params",
+            &ip_param,
+            "cidr_netmask=24",
+            "run_arping=true",
+            "meta",
+            "migration-threshold=1",
+            "op",
+            "monitor",
+            "interval=2s",
+            "timeout=20s",
+            "OCF_CHECK_LEVEL=20",
+        ],
+    )?;
+    wait_one_holder(lab, vip, Duration::from_secs(60))?;
+    lab::pause(Duration::from_secs(3))?;
+    let first = settled(lab, vip)?;
+    tally.pass(&format!(
+        "split-brain start: {vip} on {} only, monitored at depth 20",
+        NODES[first]
+    ));
+
+    // Another node gets the address by hand: two holders.
+    let rogue = (first + 1) % NODES.len();
+    let cidr = format!("{vip}/24");
+    let t0 = Instant::now();
+    lab::output_all(
+        lab.node_cmd(rogue, "ip")?
+            .args(["addr", "add", &cidr, "dev", "eth0"]),
+    )?;
+    // Pacemaker recovers: the resource ends on the node that has the address by hand, alone.
+    lab::wait_for(
+        "exactly one node to hold the address, and Pacemaker to run the resource there",
+        Duration::from_secs(90),
+        Duration::from_millis(200),
+        || {
+            let h = lab.holders(vip);
+            if h != [rogue] {
+                return Ok(None);
+            }
+            let mon = lab::output_all(lab.node_cmd(c, "crm_resource")?.args([
+                "--resource",
+                rsc,
+                "--locate",
+            ]))?;
+            Ok(mon
+                .contains(&format!("is running on: {}", NODES[rogue]))
+                .then_some(()))
+        },
+    )
+    .map_err(|e| {
+        format!(
+            "split brain: {e} (holders now: {})\n{}",
+            names(&lab.holders(vip)),
+            lab.diagnostics()
+        )
+    })?;
+    let recovered = t0.elapsed();
+    // It stays that way: a few more depth-20 monitors pass.
+    lab::pause(Duration::from_secs(5))?;
+    let holder = settled(lab, vip)?;
+    if holder != rogue {
+        return Err(format!(
+            "split brain: {vip} went on to {} after settling on {}",
+            NODES[holder], NODES[rogue]
+        ));
+    }
+    let mon = lab::output_all(lab.node_cmd(c, "crm_mon")?.args(["-1", "--show-detail"]))?;
+    let failed = mon
+        .lines()
+        .find(|l| l.contains("monitor") && l.contains("split brain"))
+        .map(|l| l.trim().to_owned())
+        .unwrap_or_default();
+    if failed.is_empty() {
+        return Err(format!(
+            "split brain: crm_mon shows no failed depth-20 monitor naming the split brain:\n{}",
+            lab::indent(&mon)
+        ));
+    }
+    println!("      crm_mon: {failed}");
+    tally.pass(&format!(
+        "split brain ({vip} added by hand on {}): the depth-20 monitor on {} fails, Pacemaker recovers; {} alone holds it and runs {rsc}, {:.1} s after the address was added",
+        NODES[rogue],
+        NODES[first],
+        NODES[rogue],
+        recovered.as_secs_f64()
+    ));
+
+    lab.crm(c, &["resource", "cleanup", rsc])?;
+    lab.crm(c, &["resource", "stop", rsc])?;
+    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
+    lab.crm(c, &["configure", "delete", rsc])?;
+    tally.pass(&format!(
+        "{rsc} cleaned up, stopped and deleted: no node holds {vip}"
+    ));
+    Ok(())
 }
 
 /// The policy scenario's address, interface and switch ports (one per node).
