@@ -14,10 +14,15 @@
 //! address is added by hand on a second node; the holder's monitor sees the other node answer
 //! for it, Pacemaker moves the resource away, and in the end exactly one node holds it.
 //!
+//! With `--cts` (implied by `--record`), the CTS-like measurements of `e2e/cts.rs` follow
+//! each agent's and family's run: 20 moves back and forth, standby and back, and an agent
+//! killed in the middle of its start.
+//!
 //! Options:
 //!   --agent ifaddr|ipaddr2|both   (default both)
 //!   --family 4|6|both             (default both)
-//!   --record                      write the outage table into BENCHMARKS.md
+//!   --cts                         also the CTS-like measurements (e2e/cts.rs)
+//!   --record                      write the outage tables into BENCHMARKS.md (implies --cts)
 //!   --keep                        leave the lab running if a check fails, to look at it
 
 use std::fs;
@@ -28,8 +33,10 @@ use crate::demo::{wait_for_holder, wait_holders, wait_one_holder};
 use crate::lab::{self, names, Agent, Family, Lab, Probe, Samples, NODES};
 use crate::util::root;
 
+mod cts;
+
 const USAGE: &str =
-    "usage: cargo xtask e2e [--agent ifaddr|ipaddr2|both] [--family 4|6|both] [--record] [--keep]";
+    "usage: cargo xtask e2e [--agent ifaddr|ipaddr2|both] [--family 4|6|both] [--cts] [--record] [--keep]";
 const BEGIN: &str = "<!-- e2e-outage:begin -->";
 const END: &str = "<!-- e2e-outage:end -->";
 
@@ -60,6 +67,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut agents = vec![Agent::Ifaddr, Agent::Ipaddr2];
     let mut families = vec![Family::V4, Family::V6];
     let mut record = false;
+    let mut cts = false;
     let mut keep = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
@@ -79,7 +87,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     _ => return Err(format!("--family takes 4, 6 or both\n{USAGE}")),
                 }
             }
-            "--record" => record = true,
+            "--record" => {
+                record = true;
+                cts = true;
+            }
+            "--cts" => cts = true,
             "--keep" => keep = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
@@ -93,12 +105,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
         passed: 0,
         t0: Instant::now(),
     };
-    let result = scenarios(&agents, &families, keep, &mut tally);
+    let result = scenarios(&agents, &families, keep, cts, &mut tally);
     match result {
-        Ok(rows) => {
+        Ok((rows, cts_rows)) => {
             print_table(&rows);
+            if cts {
+                println!("\nCTS-like measurements (client-observed, 10 ms ping):\n");
+                print!("{}", cts::table(&cts_rows));
+                println!();
+            }
             if record {
                 write_record(&rows)?;
+                write_cts_record(&cts_rows)?;
                 println!("outages written into BENCHMARKS.md");
             }
             println!("e2e: {} passed, 0 failed", tally.passed);
@@ -122,8 +140,9 @@ fn scenarios(
     agents: &[Agent],
     families: &[Family],
     keep: bool,
+    with_cts: bool,
     tally: &mut Tally,
-) -> Result<Vec<Row>, String> {
+) -> Result<(Vec<Row>, Vec<cts::CtsRow>), String> {
     println!("e2e: prerequisites");
     lab::ensure_prerequisites()?;
     let binary = if agents.contains(&Agent::Ifaddr) {
@@ -147,6 +166,7 @@ fn scenarios(
     tally.pass("cluster configured (stonith-enabled=false, resource-stickiness=100)");
 
     let mut rows = Vec::new();
+    let mut cts_rows = Vec::new();
     for &family in families {
         for &agent in agents {
             println!("\ne2e: {} with {}", family.name(), agent.ocf());
@@ -157,6 +177,14 @@ fn scenarios(
                 println!("\ne2e: IPv4 with {}: split brain", agent.ocf());
                 split_brain_scenario(&lab, tally)?;
             }
+            if with_cts {
+                println!(
+                    "\ne2e: {} with {}: CTS-like measurements",
+                    family.name(),
+                    agent.ocf()
+                );
+                cts_rows.push(cts::measure(&mut lab, agent, family, tally)?);
+            }
         }
     }
     // Success: the lab goes whatever --keep said; check that it is really gone.
@@ -165,7 +193,7 @@ fn scenarios(
         return Err("the lab left namespaces or files behind".into());
     }
     tally.pass("lab removed: no namespace, process or file left");
-    Ok(rows)
+    Ok((rows, cts_rows))
 }
 
 /// Check what a watched step showed: never two holders, and the client's outage.
@@ -662,6 +690,43 @@ fn write_record(rows: &[Row]) -> Result<(), String> {
     let old = fs::read_to_string(&path).unwrap_or_default();
     fs::write(&path, splice(&old, &section))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn write_cts_record(rows: &[cts::CtsRow]) -> Result<(), String> {
+    let path = root().join("BENCHMARKS.md");
+    let date = lab::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d"]))
+        .unwrap_or_default();
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let section = format!(
+        "{}\n\
+         CTS-like measurements in the same lab and run (xtask/src/e2e/cts.rs), one resource per\n\
+         agent and family: 20 moves back and forth between two nodes (from the old holder losing\n\
+         the address to the client's first answer, and the client's outage), the holder put in\n\
+         standby (the address moves) and back online (it stays), and the new holder's agent\n\
+         killed with SIGKILL in the middle of its start (IPv4 with `run_arping=true`, ifaddr with\n\
+         `arp_probe=1000`; IPv6 waiting for duplicate address detection), after which Pacemaker\n\
+         places the resource elsewhere. Recorded by `cargo xtask e2e --record` on {} (Linux {},\n\
+         {cpus} CPUs), one run.\n\n{}{}",
+        cts::BEGIN,
+        date.trim(),
+        kernel.trim(),
+        cts::table(rows),
+        cts::END
+    );
+    let old = fs::read_to_string(&path).unwrap_or_default();
+    let new = match (old.find(cts::BEGIN), old.find(cts::END)) {
+        (Some(b), Some(e)) if b < e => {
+            format!("{}{section}{}", &old[..b], &old[e + cts::END.len()..])
+        }
+        _ => format!(
+            "{}\n\n## CTS-like failover measurements (e2e)\n\n{section}\n",
+            old.trim_end()
+        ),
+    };
+    fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// `old` with the text between the markers (included) replaced by `section`; the

@@ -1269,6 +1269,8 @@ pub struct Samples {
     pub most: Vec<usize>,
     /// Every change: seconds since the start, and who held the address from then on.
     pub changes: Vec<(f64, Vec<usize>)>,
+    /// When sampling started (seconds since the epoch, as the client's reply times).
+    pub start: f64,
 }
 
 impl Samples {
@@ -1293,6 +1295,7 @@ impl Sampler {
                 rounds: 0,
                 most: Vec::new(),
                 changes: Vec::new(),
+                start: now_secs(),
             };
             while !flag.load(Ordering::SeqCst) {
                 let h = holders(&vip);
@@ -1321,6 +1324,7 @@ impl Sampler {
                 rounds: 0,
                 most: Vec::new(),
                 changes: Vec::new(),
+                start: now_secs(),
             })
     }
 }
