@@ -7,9 +7,10 @@
 //! * the holder-to-be's agent killed (SIGKILL) in the middle of its start: Pacemaker records
 //!   the failed start and places the resource elsewhere; the client's outage.
 //!
-//! To give the kill a window, IPv4 resources check for duplicates before adding
-//! (`run_arping=true`, for ifaddr with `arp_probe=1000`; IPaddr2 runs arping) and IPv6 ones
-//! wait for duplicate address detection (both agents).
+//! The moves and standby run with each agent's defaults. To give the kill a window, IPv4
+//! resources then check for duplicates before adding (`run_arping=true`, for ifaddr with
+//! `arp_probe=1000`; IPaddr2 runs arping); IPv6 ones wait for duplicate address detection
+//! anyway (both agents).
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -115,17 +116,22 @@ pub fn measure(
     let c = lab.any_up()?;
     let ip_param = format!("ip={vip}");
     let mask = format!("cidr_netmask={}", family.prefix_len());
-    let mut params = vec![ip_param.as_str(), mask.as_str()];
-    if family == Family::V4 {
-        params.push("run_arping=true");
-        if agent == Agent::Ifaddr {
-            params.push("arp_probe=1000");
-        }
-    }
-    let mut cfg = vec!["configure", "primitive", &rsc, agent.ocf(), "params"];
-    cfg.extend(&params);
-    cfg.extend(["op", "monitor", "interval=2s", "timeout=20s"]);
-    lab.crm(c, &cfg)?;
+    lab.crm(
+        c,
+        &[
+            "configure",
+            "primitive",
+            &rsc,
+            agent.ocf(),
+            "params",
+            &ip_param,
+            &mask,
+            "op",
+            "monitor",
+            "interval=2s",
+            "timeout=20s",
+        ],
+    )?;
     let a = wait_one_holder(lab, vip, Duration::from_secs(60))?;
     lab::pause(Duration::from_millis(500))?;
     settled(lab, vip)?;
@@ -158,7 +164,13 @@ pub fn measure(
     let h = settled(lab, vip)?;
     let w = lab.watch(vip)?;
     lab.crm(c, &["node", "standby", NODES[h]])?;
-    let other = wait_for_holder(lab, vip, Duration::from_secs(60), |x| x != h)?;
+    let other = wait_for_holder(lab, vip, Duration::from_secs(90), |x| x != h).map_err(|e| {
+        let mon = lab
+            .node_cmd(c, "crm_mon")
+            .and_then(|mut m| lab::output_all(m.args(["-1", "--show-detail"])))
+            .unwrap_or_else(|e| e);
+        format!("cts standby: {e}\n{}", lab::indent(&mon))
+    })?;
     w.wait_answers(Duration::from_secs(20), Duration::from_millis(300))
         .map_err(|e| format!("cts standby: {e}"))?;
     let (probe, samples) = w.finish();
@@ -182,8 +194,17 @@ pub fn measure(
         NODES[h], NODES[other]
     ));
 
-    // The agent killed in the middle of a start.
-    let from = other;
+    // The agent killed in the middle of a start: first give the start something to wait for.
+    if family == Family::V4 {
+        lab.crm(c, &["resource", "param", &rsc, "set", "run_arping", "true"])?;
+        if agent == Agent::Ifaddr {
+            lab.crm(c, &["resource", "param", &rsc, "set", "arp_probe", "1000"])?;
+        }
+        // The parameter change restarts the resource where it is.
+        lab::pause(Duration::from_secs(5))?;
+    }
+    let from = wait_one_holder(lab, vip, Duration::from_secs(60))?;
+    settled(lab, vip)?;
     let to = (from + 1) % NODES.len();
     let stop = Arc::new(AtomicBool::new(false));
     let killer = start_killer(lab, to, agent, stop.clone())?;
