@@ -101,6 +101,20 @@ fn start_killer(
     }))
 }
 
+/// Put node `i` in standby or back online (the node attribute, as `crm_standby` does; crmsh
+/// 4.4's `node standby NODE` left the attribute unset in the lab).
+fn set_standby(lab: &Lab, c: usize, i: usize, on: bool) -> Result<(), String> {
+    lab::output_all(lab.node_cmd(c, "crm_attribute")?.args([
+        "--node",
+        NODES[i],
+        "--name",
+        "standby",
+        "--update",
+        if on { "on" } else { "off" },
+    ]))
+    .map(drop)
+}
+
 pub fn measure(
     lab: &mut Lab,
     agent: Agent,
@@ -163,7 +177,7 @@ pub fn measure(
     lab::pause(Duration::from_secs(1))?;
     let h = settled(lab, vip)?;
     let w = lab.watch(vip)?;
-    lab.crm(c, &["node", "standby", NODES[h]])?;
+    set_standby(lab, c, h, true)?;
     let other = wait_for_holder(lab, vip, Duration::from_secs(90), |x| x != h).map_err(|e| {
         let mon = lab
             .node_cmd(c, "crm_mon")
@@ -176,7 +190,7 @@ pub fn measure(
     let (probe, samples) = w.finish();
     let standby = judged("cts standby", &probe, &samples)?;
     let w = lab.watch(vip)?;
-    lab.crm(c, &["node", "online", NODES[h]])?;
+    set_standby(lab, c, h, false)?;
     lab::pause(Duration::from_secs(3))?;
     w.wait_answers(Duration::from_secs(20), Duration::from_millis(300))
         .map_err(|e| format!("cts unstandby: {e}"))?;
