@@ -76,8 +76,8 @@ fn observation(b: &[u8]) {
     assert_eq!(o.flags, le32(b, 44));
     assert_eq!(&o.ip[..], &b[112..128]);
     assert_eq!(&o.state[..], &b[408..408 + STATE_MAX]);
-    // ABI 1.1's appended field: read when the writer's size covers it, else zero.
-    if o.size as usize >= OBSERVATION_SIZE {
+    // ABI 1.1's appended field: read when the writer's size covers all of it, else zero.
+    if o.size as usize >= OBSERVATION_SIZE_1_0 + 6 {
         assert_eq!(&o.conflict_mac[..], &b[664..670]);
     } else {
         assert_eq!(o.conflict_mac, [0; 6]);
