@@ -192,7 +192,10 @@ fuzz_target!(|i: Input<'_>| {
             assert_eq!(&b[6..12], &i.mac);
             // RFC 4862 5.4.2: from ::, to the solicited-node group, no options.
             let p = nd(&b[..n], &i).expect("our own solicitation does not parse");
-            assert_eq!((p.kind, p.src_mac, p.target), (ICMPV6_NEIGHBOR_SOLICIT, i.mac, i.v6));
+            assert_eq!(
+                (p.kind, p.src_mac, p.target),
+                (ICMPV6_NEIGHBOR_SOLICIT, i.mac, i.v6)
+            );
             assert_eq!((p.src_ip, p.dst_ip), (Ipv6Addr::UNSPECIFIED, group));
             assert_eq!(p.target_mac, None);
             assert_eq!(usize::from(be16(&b, 18)), 24);
