@@ -339,8 +339,10 @@ pub fn ensure_prerequisites() -> Result<(), String> {
     if unsafe { libc::geteuid() } != 0 {
         return Err("the lab needs root (network namespaces, mounts): run it as root".into());
     }
-    let wanted: [(&str, &str); 8] = [
+    let wanted: [(&str, &str); 9] = [
         ("crm", "crmsh"),
+        // IPaddr2's run_arping (the CTS-like measurements' killed start) needs it.
+        ("arping", "iputils-arping"),
         ("corosync", "corosync"),
         ("corosync-keygen", "corosync"),
         ("pacemakerd", "pacemaker"),
