@@ -1,5 +1,7 @@
 //! Announcement frames: gratuitous ARP (RFC 5227 section 3 "ARP announcement") and the ICMPv6
-//! body of an unsolicited neighbour advertisement (RFC 4861 section 7.2.6).
+//! body of an unsolicited neighbour advertisement (RFC 4861 section 7.2.6); probes: the ARP
+//! probe (RFC 5227 section 2.1.1) and the duplicate-address-detection neighbour solicitation
+//! (RFC 4862 section 5.4.2) as full Ethernet frames, and the parsers for their answers.
 
 use crate::wire::Writer;
 use crate::Overflow;
@@ -11,7 +13,12 @@ pub const ARP_FRAME_LEN: usize = 14 + 28;
 pub const NA_LEN: usize = 24 + 8;
 
 pub const ETHERTYPE_ARP: u16 = 0x0806;
+pub const ETHERTYPE_IPV6: u16 = 0x86dd;
+pub const ICMPV6_NEIGHBOR_SOLICIT: u8 = 135;
 pub const ICMPV6_NEIGHBOR_ADVERT: u8 = 136;
+/// Length of an Ethernet frame carrying a DAD neighbour solicitation (no options: RFC 4861
+/// section 4.3 forbids the source link-layer address option when the source is `::`).
+pub const NS_FRAME_LEN: usize = 14 + 40 + 24;
 
 /// An ARP announcement for `ip` from `mac`: an ARP request (opcode 1) with sender and target
 /// protocol address both `ip`, broadcast to ff:ff:ff:ff:ff:ff, in a full Ethernet frame.
@@ -105,6 +112,189 @@ pub fn unsolicited_na(buf: &mut [u8], mac: [u8; 6], target: Ipv6Addr) -> Result<
     Ok(w.pos())
 }
 
+/// Field offsets in an Ethernet frame carrying IPv6 neighbour discovery.
+mod field {
+    use core::ops::Range;
+    pub const ETH_SRC: Range<usize> = 6..12;
+    pub const ETH_TYPE: Range<usize> = 12..14;
+    /// The IPv6 header follows the Ethernet header.
+    pub const IP6: usize = 14;
+    pub const IP6_VER_TC_FLOW: Range<usize> = IP6..IP6 + 4;
+    pub const IP6_PAYLOAD_LEN: Range<usize> = IP6 + 4..IP6 + 6;
+    pub const IP6_NEXT_HEADER: usize = IP6 + 6;
+    pub const IP6_HOP_LIMIT: usize = IP6 + 7;
+    pub const IP6_SRC: Range<usize> = IP6 + 8..IP6 + 24;
+    pub const IP6_DST: Range<usize> = IP6 + 24..IP6 + 40;
+    /// The ICMPv6 message follows the IPv6 header (no extension headers in ND).
+    pub const ICMP: usize = IP6 + 40;
+    pub const ICMP_TYPE: usize = ICMP;
+    pub const ICMP_CODE: usize = ICMP + 1;
+    pub const ND_FLAGS: Range<usize> = ICMP + 4..ICMP + 8;
+    pub const ND_TARGET: Range<usize> = ICMP + 8..ICMP + 24;
+    /// Neighbour discovery options start after the target.
+    pub const ND_OPTIONS: usize = ICMP + 24;
+}
+
+const IPPROTO_ICMPV6: u8 = 58;
+/// Neighbour discovery messages carry hop limit 255 (RFC 4861 section 7.1), so a router
+/// cannot have forwarded them.
+const ND_HOP_LIMIT: u8 = 255;
+/// ND option: target link-layer address (RFC 4861 section 4.6.1).
+const OPT_TARGET_LLADDR: u8 = 2;
+
+/// The solicited-node multicast address of `ip` (RFC 4291 section 2.7.1): ff02::1:ff00:0/104
+/// with the low 24 bits of `ip`.
+pub fn solicited_node(ip: Ipv6Addr) -> Ipv6Addr {
+    let t = ip.octets();
+    Ipv6Addr::from([
+        0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, t[13], t[14], t[15],
+    ])
+}
+
+/// The Ethernet address an IPv6 multicast address maps to (RFC 2464 section 7).
+pub fn multicast_mac(group: Ipv6Addr) -> [u8; 6] {
+    let g = group.octets();
+    [0x33, 0x33, g[12], g[13], g[14], g[15]]
+}
+
+/// The ICMPv6 checksum (RFC 4443 section 2.3) of `msg` between `src` and `dst`, computed
+/// over the pseudo-header of RFC 8200 section 8.1. `msg`'s own checksum field counts as it
+/// is: a message whose field holds the right value sums to zero here.
+pub fn icmpv6_checksum(src: &Ipv6Addr, dst: &Ipv6Addr, msg: &[u8]) -> u16 {
+    fn add(sum: u32, b: &[u8]) -> u32 {
+        let mut sum = sum;
+        let mut chunks = b.chunks_exact(2);
+        for c in &mut chunks {
+            sum += u32::from(u16::from_be_bytes([c[0], c[1]]));
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        if let [last] = chunks.remainder() {
+            sum += u32::from(*last) << 8;
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        sum
+    }
+    let mut sum = add(0, &src.octets());
+    sum = add(sum, &dst.octets());
+    // Upper-layer length (32 bits) and next header (32 bits, zero-padded); an ND message is
+    // far shorter than 4 GiB, and a longer slice cannot exist on the targets we build for.
+    let len = u32::try_from(msg.len()).unwrap_or(u32::MAX);
+    sum = add(sum, &len.to_be_bytes());
+    sum = add(sum, &[0, 0, 0, IPPROTO_ICMPV6]);
+    sum = add(sum, msg);
+    !(sum as u16)
+}
+
+/// A duplicate-address-detection neighbour solicitation for `target` (RFC 4862 section
+/// 5.4.2) in a full Ethernet frame from `mac`: source `::`, destination the target's
+/// solicited-node group, hop limit 255, no options, checksum filled in. A host that has
+/// `target` answers with a neighbour advertisement to all nodes (ff02::1); a host that is
+/// itself detecting `target` gives it up. Sent from the unspecified address, it leaves every
+/// neighbour cache as it was, our own address included.
+pub fn dad_ns(buf: &mut [u8], mac: [u8; 6], target: Ipv6Addr) -> Result<usize, Overflow> {
+    let group = solicited_node(target);
+    let mut w = Writer::new(buf);
+    w.bytes(&multicast_mac(group))?;
+    w.bytes(&mac)?;
+    w.bytes(&ETHERTYPE_IPV6.to_be_bytes())?;
+    w.bytes(&0x6000_0000u32.to_be_bytes())?; // version 6, traffic class 0, flow label 0
+    w.bytes(&24u16.to_be_bytes())?; // payload: the 24-byte solicitation
+    w.bytes(&[IPPROTO_ICMPV6, ND_HOP_LIMIT])?;
+    w.bytes(&Ipv6Addr::UNSPECIFIED.octets())?;
+    w.bytes(&group.octets())?;
+    let mut msg = [0u8; 24];
+    msg[0] = ICMPV6_NEIGHBOR_SOLICIT;
+    msg[8..24].copy_from_slice(&target.octets());
+    let sum = icmpv6_checksum(&Ipv6Addr::UNSPECIFIED, &group, &msg);
+    msg[2..4].copy_from_slice(&sum.to_be_bytes());
+    w.bytes(&msg)?;
+    Ok(w.pos())
+}
+
+/// A neighbour solicitation or advertisement read from an Ethernet frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NdPacket {
+    /// [`ICMPV6_NEIGHBOR_SOLICIT`] or [`ICMPV6_NEIGHBOR_ADVERT`].
+    pub kind: u8,
+    /// The Ethernet source: the host that sent it.
+    pub src_mac: [u8; 6],
+    pub src_ip: Ipv6Addr,
+    pub dst_ip: Ipv6Addr,
+    /// The R, S and O bits of an advertisement (the top byte of the flags word).
+    pub flags: u8,
+    pub target: Ipv6Addr,
+    /// The target link-layer address option of an advertisement, when present.
+    pub target_mac: Option<[u8; 6]>,
+}
+
+fn array<const N: usize>(b: &[u8]) -> Option<[u8; N]> {
+    b.try_into().ok()
+}
+
+impl NdPacket {
+    /// Parse a full Ethernet frame; `None` unless it is an IPv6 neighbour solicitation or
+    /// advertisement that passes the checks of RFC 4861 sections 7.1.1 and 7.1.2 (hop limit
+    /// 255, code 0, at least 24 bytes, a correct checksum, no zero-length option) with no
+    /// extension header. Bytes after the IPv6 payload (Ethernet padding) are ignored.
+    pub fn parse(frame: &[u8]) -> Option<NdPacket> {
+        if frame.get(field::ETH_TYPE)? != ETHERTYPE_IPV6.to_be_bytes()
+            || frame.get(field::IP6_VER_TC_FLOW)?[0] >> 4 != 6
+            || *frame.get(field::IP6_NEXT_HEADER)? != IPPROTO_ICMPV6
+            || *frame.get(field::IP6_HOP_LIMIT)? != ND_HOP_LIMIT
+        {
+            return None;
+        }
+        let payload = usize::from(u16::from_be_bytes(array(
+            frame.get(field::IP6_PAYLOAD_LEN)?,
+        )?));
+        let msg = frame.get(field::ICMP..field::ICMP.checked_add(payload)?)?;
+        let kind = *frame.get(field::ICMP_TYPE)?;
+        if !(kind == ICMPV6_NEIGHBOR_SOLICIT || kind == ICMPV6_NEIGHBOR_ADVERT)
+            || *frame.get(field::ICMP_CODE)? != 0
+            || msg.len() < 24
+        {
+            return None;
+        }
+        let src_ip = Ipv6Addr::from(array::<16>(frame.get(field::IP6_SRC)?)?);
+        let dst_ip = Ipv6Addr::from(array::<16>(frame.get(field::IP6_DST)?)?);
+        if icmpv6_checksum(&src_ip, &dst_ip, msg) != 0 {
+            return None;
+        }
+        let mut target_mac = None;
+        let mut opts = msg.get(field::ND_OPTIONS - field::ICMP..)?;
+        while !opts.is_empty() {
+            let (ty, units) = (*opts.first()?, usize::from(*opts.get(1)?));
+            if units == 0 {
+                return None;
+            }
+            let opt = opts.get(..units * 8)?;
+            if ty == OPT_TARGET_LLADDR && kind == ICMPV6_NEIGHBOR_ADVERT && units == 1 {
+                target_mac = array(opt.get(2..8)?);
+            }
+            opts = &opts[opt.len()..];
+        }
+        Some(NdPacket {
+            kind,
+            src_mac: array(frame.get(field::ETH_SRC)?)?,
+            src_ip,
+            dst_ip,
+            flags: frame.get(field::ND_FLAGS)?[0],
+            target: Ipv6Addr::from(array::<16>(frame.get(field::ND_TARGET)?)?),
+            target_mac,
+        })
+    }
+
+    /// Whether this packet, seen while probing for `ip` from `our_mac`, shows that another
+    /// host uses `ip`: an advertisement for it, or another host's detection of it (a
+    /// solicitation for it from `::`). Our own frames never count.
+    pub fn conflicts(&self, ip: Ipv6Addr, our_mac: [u8; 6]) -> bool {
+        self.src_mac != our_mac
+            && self.target == ip
+            && (self.kind == ICMPV6_NEIGHBOR_ADVERT
+                || (self.kind == ICMPV6_NEIGHBOR_SOLICIT && self.src_ip.is_unspecified()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -166,6 +356,127 @@ mod tests {
         let mut ipv4 = reply;
         ipv4[12..14].copy_from_slice(&[0x08, 0x00]);
         assert_eq!(ArpPacket::parse(&ipv4), None);
+    }
+
+    /// A duplicate-address-detection solicitation for 2001:db8::200 from 02:00:5e:10:00:01,
+    /// captured with tcpdump from Linux 6.18 (`enhanced_dad=0`, so without a nonce option)
+    /// adding the address on a veth.
+    const LINUX_DAD_NS: [u8; 78] = [
+        0x33, 0x33, 0xff, 0x00, 0x02, 0x00, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x86, 0xdd, 0x60,
+        0x00, 0x00, 0x00, 0x00, 0x18, 0x3a, 0xff, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x01, 0xff, 0x00, 0x02, 0x00, 0x87, 0x00, 0x48, 0xef, 0x00, 0x00,
+        0x00, 0x00, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x02, 0x00,
+    ];
+
+    /// The answer, captured in the same run: Linux 6.18 holding 2001:db8::200 on
+    /// 02:00:00:00:00:99 advertises it to ff02::1 (Override set, target link-layer option).
+    const LINUX_NA_REPLY: [u8; 86] = [
+        0x33, 0x33, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x99, 0x86, 0xdd, 0x60,
+        0x00, 0x00, 0x00, 0x00, 0x20, 0x3a, 0xff, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0xff, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x88, 0x00, 0xf4, 0x94, 0x20, 0x00,
+        0x00, 0x00, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x02, 0x00, 0x02, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x99,
+    ];
+
+    const PEER: [u8; 6] = [0x02, 0, 0, 0, 0, 0x99];
+
+    #[test]
+    fn dad_ns_is_what_linux_sends() {
+        let t: Ipv6Addr = "2001:db8::200".parse().unwrap();
+        assert_eq!(
+            solicited_node(t),
+            "ff02::1:ff00:200".parse::<Ipv6Addr>().unwrap()
+        );
+        assert_eq!(
+            multicast_mac(solicited_node(t)),
+            [0x33, 0x33, 0xff, 0, 2, 0]
+        );
+        let mut b = [0u8; 128];
+        let n = dad_ns(&mut b, MAC, t).unwrap();
+        assert_eq!(n, NS_FRAME_LEN);
+        assert_eq!(&b[..n], &LINUX_DAD_NS[..]);
+        for len in 0..NS_FRAME_LEN {
+            assert_eq!(dad_ns(&mut b[..len], MAC, t), Err(Overflow));
+        }
+        // Our own solicitation parses, and is no conflict for us; the same from another
+        // host (detecting the address at the same moment) is.
+        let p = NdPacket::parse(&LINUX_DAD_NS).unwrap();
+        assert_eq!(p.kind, ICMPV6_NEIGHBOR_SOLICIT);
+        assert_eq!(
+            (p.src_mac, p.src_ip, p.target),
+            (MAC, Ipv6Addr::UNSPECIFIED, t)
+        );
+        assert_eq!(p.target_mac, None);
+        assert!(!p.conflicts(t, MAC));
+        assert!(p.conflicts(t, PEER));
+    }
+
+    #[test]
+    fn na_reply_parses_and_conflicts() {
+        let t: Ipv6Addr = "2001:db8::200".parse().unwrap();
+        let p = NdPacket::parse(&LINUX_NA_REPLY).unwrap();
+        assert_eq!(p.kind, ICMPV6_NEIGHBOR_ADVERT);
+        assert_eq!((p.src_mac, p.src_ip, p.target), (PEER, t, t));
+        assert_eq!(p.dst_ip, "ff02::1".parse::<Ipv6Addr>().unwrap());
+        assert_eq!((p.flags, p.target_mac), (0x20, Some(PEER)));
+        assert!(p.conflicts(t, MAC));
+        assert!(!p.conflicts(t, PEER), "our own answer does not count");
+        assert!(!p.conflicts("2001:db8::201".parse().unwrap(), MAC));
+        // Ethernet padding after the payload is ignored.
+        let mut padded = [0u8; 100];
+        padded[..86].copy_from_slice(&LINUX_NA_REPLY);
+        assert_eq!(NdPacket::parse(&padded), Some(p));
+        // Every prefix is refused, and so is every single-bit change after the Ethernet
+        // header (the version, hop limit, type or checksum check catches it), except in the
+        // traffic class and flow label, which are not checked.
+        for len in 0..LINUX_NA_REPLY.len() {
+            assert_eq!(NdPacket::parse(&LINUX_NA_REPLY[..len]), None, "len {len}");
+        }
+        for i in 14..LINUX_NA_REPLY.len() {
+            if (15..18).contains(&i) || i == 14 {
+                continue; // traffic class and flow label are not checked
+            }
+            for bit in 0..8 {
+                let mut f = LINUX_NA_REPLY;
+                f[i] ^= 1 << bit;
+                assert_eq!(NdPacket::parse(&f), None, "byte {i} bit {bit}");
+            }
+        }
+    }
+
+    #[test]
+    fn nd_options_are_walked_safely() {
+        // An advertisement whose option has length 0 (RFC 4861 7.1.2: discard), and one
+        // whose option runs past the message: both refused, with a correct checksum.
+        let t: Ipv6Addr = "2001:db8::200".parse().unwrap();
+        let src = t;
+        let dst: Ipv6Addr = "ff02::1".parse().unwrap();
+        let frame = |opt: &[u8]| {
+            let mut f = [0u8; 128];
+            f[..62].copy_from_slice(&LINUX_NA_REPLY[..62]);
+            let len = 24 + opt.len();
+            f[18..20].copy_from_slice(&(len as u16).to_be_bytes());
+            f[78..78 + opt.len()].copy_from_slice(opt);
+            f[56..58].copy_from_slice(&[0, 0]);
+            let sum = icmpv6_checksum(&src, &dst, &f[54..54 + len]);
+            f[56..58].copy_from_slice(&sum.to_be_bytes());
+            (f, 54 + len)
+        };
+        let (f, n) = frame(&[]);
+        assert_eq!(NdPacket::parse(&f[..n]).unwrap().target_mac, None);
+        let (f, n) = frame(&[2, 0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(NdPacket::parse(&f[..n]), None);
+        let (f, n) = frame(&[2, 2, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(NdPacket::parse(&f[..n]), None);
+        // An unknown option is skipped; the link-layer option after it is read.
+        let (f, n) = frame(&[14, 1, 0, 0, 0, 0, 0, 0, 2, 1, 0x02, 0, 0, 0, 0, 0x77]);
+        assert_eq!(
+            NdPacket::parse(&f[..n]).unwrap().target_mac,
+            Some([0x02, 0, 0, 0, 0, 0x77])
+        );
     }
 
     #[test]

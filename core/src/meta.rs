@@ -181,6 +181,21 @@ pub const PARAMS: &[Param] = &[
          from being chosen as a source address.",
     ),
     Param {
+        reloadable: true,
+        ..param(
+            "conflict_wait",
+            "integer",
+            Some("50"),
+            "Split-brain check wait (monitor depth 20, ms)",
+            "How long a monitor at depth 20 (OCF_CHECK_LEVEL=20) listens for another host that \
+             answers for the address, 1 to 5000 milliseconds: it sends an ARP probe (IPv4, \
+             sender 0.0.0.0) or a duplicate-address-detection neighbour solicitation (IPv6, \
+             from ::), which disturb no neighbour cache, and fails if a host with another \
+             hardware address answers. The monitor takes about this long plus a millisecond; \
+             depths 0 and 10 send nothing.",
+        )
+    },
+    Param {
         os: Os::Linux,
         ..param(
             "noprefixroute",
@@ -356,11 +371,21 @@ pub const ACTIONS: &[ActionSpec] = &[
         depth: Some("10"),
         ..act("monitor", "20s")
     },
+    ActionSpec {
+        interval: Some("60s"),
+        depth: Some("20"),
+        ..act("monitor", "20s")
+    },
     act("validate-all", "20s"),
     act("meta-data", "5s"),
     ActionSpec {
         ocf_1_1: true,
         ..act("reload-agent", "20s")
+    },
+    // Not an OCF 1.0 action name (ra-api-1.dtd lists them): advertised with OCF 1.1 only.
+    ActionSpec {
+        ocf_1_1: true,
+        ..act("explain", "20s")
     },
 ];
 
@@ -371,8 +396,11 @@ pub const SHORTDESC: &str = "Floating IPv4/IPv6 address, no shell, no external c
 pub const LONGDESC: &str = "Manages one IPv4 or IPv6 address on one network interface with direct \
 kernel requests (rtnetlink on Linux, ioctl and the routing socket on FreeBSD); it runs no other \
 program. monitor depth 0 checks that the address is on the expected interface with the expected \
-prefix and that the interface is up; depth 10 also requires carrier. An optional WebAssembly \
-policy decides what healthy means.";
+prefix and that the interface is up; depth 10 also requires carrier; depth 20 also asks the \
+link whether another host answers for the address (split brain), which costs conflict_wait \
+milliseconds (50 by default) and sends one probe frame. An optional WebAssembly policy decides \
+what healthy means. The explain action prints, in plain text and without changing anything, \
+what the agent would do with the given parameters and why.";
 
 /// Write `s` with the five XML special characters escaped.
 pub fn xml_text<W: uWrite + ?Sized>(w: &mut W, s: &str) -> Result<(), W::Error> {
@@ -461,7 +489,7 @@ pub fn write_metadata<W: uWrite + ?Sized>(w: &mut W, ocf_1_1: bool) -> Result<()
 }
 
 /// The date in the man page's `.Dd` line: change it when the page's content changes.
-pub const MAN_DATE: &str = "November 25, 2026";
+pub const MAN_DATE: &str = "December 6, 2026";
 
 /// What each action does, for the man page.
 fn action_text(name: &str) -> &'static str {
@@ -473,11 +501,24 @@ fn action_text(name: &str) -> &'static str {
         "stop" => "Remove the address. Succeeds when it is not there.",
         "monitor" => {
             "Report whether the address is configured as expected: 0 when it is, \
-                      7 when it is not."
+                      7 when it is not. OCF_CHECK_LEVEL=10 also requires carrier; 20 also \
+                      sends one ARP probe or IPv6 neighbour solicitation for the address and \
+                      fails (1) when a host with another hardware address answers within \
+                      conflict_wait milliseconds."
         }
         "validate-all" => "Check the parameters and that they can work on this host.",
         "meta-data" => "Print the agent's meta-data (XML) on standard output.",
         "reload-agent" => "Apply a change of a reloadable parameter (OCF 1.1).",
+        "explain" => {
+            "Print in plain text what the agent would do with these parameters: the \
+                      interface and the connected routes that chose it (prefix, metric, \
+                      tie-breaks), the prefix and broadcast address and where they come from, \
+                      what start would add and announce and stop remove, what monitor checks \
+                      at each depth, which policy would run, and what is wrong if validate-all \
+                      would fail. Changes nothing, needs no root where the kernel lets anyone \
+                      read addresses and routes, does not load a policy module (only checks \
+                      the file), and exits with validate-all's code."
+        }
         _ => "",
     }
 }

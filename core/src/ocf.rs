@@ -49,6 +49,9 @@ pub enum Action {
     ValidateAll,
     Usage,
     ReloadAgent,
+    /// Describe, in plain text, what the agent would do with these parameters; changes
+    /// nothing and exits with validate-all's code.
+    Explain,
 }
 
 impl Action {
@@ -62,6 +65,7 @@ impl Action {
             "validate-all" => Action::ValidateAll,
             "usage" | "help" | "--help" | "-h" => Action::Usage,
             "reload-agent" => Action::ReloadAgent,
+            "explain" => Action::Explain,
             _ => return None,
         })
     }
@@ -75,6 +79,7 @@ impl Action {
             Action::ValidateAll => "validate-all",
             Action::Usage => "usage",
             Action::ReloadAgent => "reload-agent",
+            Action::Explain => "explain",
         }
     }
 }
@@ -122,6 +127,7 @@ mod tests {
             Action::MetaData,
             Action::ValidateAll,
             Action::ReloadAgent,
+            Action::Explain,
         ] {
             assert_eq!(Action::parse(a.name()), Some(a));
         }

@@ -49,6 +49,9 @@ pub struct Params {
     pub nodad: bool,
     /// `preferred_lft` in seconds; `None` is "forever".
     pub preferred_lft: Option<u32>,
+    /// `conflict_wait`: how long a depth-20 monitor listens for another host that answers
+    /// for the address, in milliseconds.
+    pub conflict_wait_ms: u32,
     /// Linux: the named network namespace (`/run/netns/NAME`) to act in.
     pub network_namespace: Option<String<NS_NAME_MAX>>,
     /// FreeBSD: the CARP vhid to bind the address to.
@@ -215,6 +218,7 @@ impl Params {
                     ))? as u32,
             ),
         };
+        let conflict_wait_ms = number(src, "conflict_wait", 50, 1, 5_000)? as u32;
         if family == Family::V6 && run_arping {
             return Err(err(
                 "run_arping",
@@ -342,6 +346,7 @@ impl Params {
             arp_interval_ms,
             nodad,
             preferred_lft,
+            conflict_wait_ms,
             network_namespace,
             carp_vhid,
             jail,
@@ -481,6 +486,7 @@ fn range_reason(name: &str) -> &'static str {
         "arp_interval" => "is not a number of milliseconds from 1 to 10000",
         "arp_probe" => "is not a number of milliseconds from 0 to 5000",
         "arp_count_refresh" => "is not a number from 0 to 100",
+        "conflict_wait" => "is not a number of milliseconds from 1 to 5000",
         _ => "is out of range",
     }
 }
@@ -643,6 +649,28 @@ mod tests {
         assert_eq!(r.broadcast, Broadcast::Auto);
         assert_eq!((r.arp_count, r.arp_interval_ms), (5, 200));
         assert!(!r.nodad);
+    }
+
+    #[test]
+    fn conflict_wait() {
+        let w = |kv: &[(&str, &[u8])]| p(kv).map(|r| r.conflict_wait_ms);
+        for ip in [&b"192.0.2.200"[..], b"2001:db8::200"] {
+            assert_eq!(w(&[("OCF_RESKEY_ip", ip)]), Ok(50));
+            assert_eq!(
+                w(&[("OCF_RESKEY_ip", ip), ("OCF_RESKEY_conflict_wait", b"200")]),
+                Ok(200)
+            );
+            for bad in [&b"0"[..], b"5001", b"-1", b"50ms"] {
+                let e = w(&[("OCF_RESKEY_ip", ip), ("OCF_RESKEY_conflict_wait", bad)]);
+                assert_eq!(
+                    e,
+                    Err(err(
+                        "conflict_wait",
+                        "is not a number of milliseconds from 1 to 5000"
+                    ))
+                );
+            }
+        }
     }
 
     #[test]

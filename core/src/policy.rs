@@ -28,6 +28,9 @@
 //! filled in). Minor versions only append fields: a reader takes the fields it knows that lie
 //! within `size` and sees zero for the rest, and ignores bytes past what it knows. A different
 //! major is refused.
+//!
+//! Versions: 1.0; 1.1 appended [`Observation::conflict_mac`] (with [`flag::CONFLICT_CHECKED`],
+//! [`flag::CONFLICT`] and [`reason::ADDRESS_CONFLICT`]), the depth-20 split-brain check.
 
 use core::mem::{offset_of, size_of};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -38,7 +41,7 @@ pub mod text;
 /// ABI major version: changes only when a field moves or changes meaning.
 pub const ABI_MAJOR: u16 = 1;
 /// ABI minor version: bumped when fields are appended.
-pub const ABI_MINOR: u16 = 0;
+pub const ABI_MINOR: u16 = 1;
 /// `major << 16 | minor`, as returned by `ifaddr_policy_abi` and stored in every structure.
 pub const ABI_VERSION: u32 = ((ABI_MAJOR as u32) << 16) | ABI_MINOR as u32;
 
@@ -92,6 +95,12 @@ pub mod flag {
     pub const PROBE: u32 = 1 << 11;
     /// The OCF caller announced API 1.1, so a degraded verdict is reported as such.
     pub const DEGRADED_SUPPORTED: u32 = 1 << 12;
+    /// ABI 1.1: this monitor (depth 20) asked the link whether another host answers for the
+    /// address.
+    pub const CONFLICT_CHECKED: u32 = 1 << 13;
+    /// ABI 1.1: another host answered for the address (split brain); its hardware address is
+    /// in [`super::Observation::conflict_mac`].
+    pub const CONFLICT: u32 = 1 << 14;
 }
 
 /// Well-known reason codes for [`Verdict::reason`]. Policies may use their own from
@@ -110,6 +119,8 @@ pub mod reason {
     pub const FLAPPING: u32 = 10;
     pub const BAD_ARGS: u32 = 11;
     pub const ABI: u32 = 12;
+    /// ABI 1.1: another host answers for the address.
+    pub const ADDRESS_CONFLICT: u32 = 13;
     /// First policy-defined code.
     pub const CUSTOM: u32 = 0x1000;
 
@@ -129,6 +140,7 @@ pub mod reason {
             FLAPPING => "flapping",
             BAD_ARGS => "bad-args",
             ABI => "abi",
+            ADDRESS_CONFLICT => "address-conflict",
             _ => return None,
         })
     }
@@ -253,10 +265,16 @@ pub struct Observation {
     pub args: [u8; ARGS_MAX],
     /// The state blob from the previous verdict, `state_len` bytes used.
     pub state: [u8; STATE_MAX],
+    /// ABI 1.1: the hardware address of the other host that answered for the address (with
+    /// [`flag::CONFLICT`]); zero otherwise.
+    pub conflict_mac: [u8; 6],
+    pub _reserved2: [u8; 2],
 }
 
-/// Encoded size of the version-1.0 observation.
-pub const OBSERVATION_SIZE: usize = 664;
+/// Encoded size of the observation this crate writes (version 1.1).
+pub const OBSERVATION_SIZE: usize = 672;
+/// Encoded size of the version-1.0 observation: the least a reader accepts.
+pub const OBSERVATION_SIZE_1_0: usize = 664;
 
 const _: () = {
     assert!(size_of::<Observation>() == OBSERVATION_SIZE);
@@ -287,6 +305,8 @@ const _: () = {
     assert!(offset_of!(Observation, state_len) == 146);
     assert!(offset_of!(Observation, args) == 152);
     assert!(offset_of!(Observation, state) == 408);
+    assert!(offset_of!(Observation, conflict_mac) == OBSERVATION_SIZE_1_0);
+    assert!(offset_of!(Observation, _reserved2) == 670);
 };
 
 /// The policy's answer.
@@ -414,6 +434,8 @@ impl Observation {
             _reserved1: 0,
             args: [0; ARGS_MAX],
             state: [0; STATE_MAX],
+            conflict_mac: [0; 6],
+            _reserved2: [0; 2],
         }
     }
 
@@ -429,6 +451,12 @@ impl Observation {
         } else {
             self.flags &= !f;
         }
+    }
+
+    /// ABI 1.1: the hardware address of another host that answers for the address (the
+    /// depth-20 split-brain check), `None` when none did or the check was not made.
+    pub fn conflict(&self) -> Option<[u8; 6]> {
+        self.has(flag::CONFLICT).then_some(self.conflict_mac)
     }
 
     /// `policy_args` as bytes.
@@ -598,13 +626,19 @@ impl Observation {
         );
         put(&mut o, offset_of!(Observation, args), self.args);
         put(&mut o, offset_of!(Observation, state), self.state);
+        put(
+            &mut o,
+            offset_of!(Observation, conflict_mac),
+            self.conflict_mac,
+        );
         o
     }
 
-    /// Decode an observation. Fields past the writer's `size` read as zero; a different
-    /// major version, a short buffer or an out-of-range length is an error.
+    /// Decode an observation. Fields past the writer's `size` read as zero (a 1.0 writer's
+    /// observation has no conflict fields); a different major version, a buffer shorter than
+    /// the 1.0 layout or an out-of-range length is an error.
     pub fn decode(bytes: &[u8]) -> Result<Observation, AbiError> {
-        let b = header(bytes, OBSERVATION_SIZE, OBSERVATION_SIZE)?;
+        let b = header(bytes, OBSERVATION_SIZE_1_0, OBSERVATION_SIZE)?;
         let args_len = get_u16(b, offset_of!(Observation, args_len));
         let state_len = get_u16(b, offset_of!(Observation, state_len));
         if usize::from(args_len) > ARGS_MAX || usize::from(state_len) > STATE_MAX {
@@ -639,6 +673,8 @@ impl Observation {
             _reserved1: 0,
             args: get(b, offset_of!(Observation, args)),
             state: get(b, offset_of!(Observation, state)),
+            conflict_mac: get(b, offset_of!(Observation, conflict_mac)),
+            _reserved2: [0; 2],
         })
     }
 }
@@ -855,7 +891,10 @@ mod tests {
         // Another major, a short buffer, a size past the buffer, bad lengths: refused.
         let mut b = sample().encode();
         b[2] = 2;
-        assert_eq!(Observation::decode(&b), Err(AbiError::Version(0x0002_0000)));
+        assert_eq!(
+            Observation::decode(&b),
+            Err(AbiError::Version(0x0002_0000 | u32::from(ABI_MINOR)))
+        );
         assert_eq!(
             Observation::decode(&sample().encode()[..100]),
             Err(AbiError::Truncated)
@@ -869,6 +908,39 @@ mod tests {
         let mut b = sample().encode();
         b[144..146].copy_from_slice(&257u16.to_le_bytes());
         assert_eq!(Observation::decode(&b), Err(AbiError::BadLength));
+    }
+
+    #[test]
+    fn observation_1_1_conflict_fields() {
+        let mut o = sample();
+        o.set(flag::CONFLICT_CHECKED | flag::CONFLICT, true);
+        o.conflict_mac = [0x02, 0, 0, 0, 0, 0x99];
+        let b = o.encode();
+        assert_eq!(b.len(), 672);
+        assert_eq!(&b[0..4], &0x0001_0001u32.to_le_bytes());
+        assert_eq!(&b[664..672], &[0x02, 0, 0, 0, 0, 0x99, 0, 0]);
+        assert_eq!(&b[44..48], &(o.flags).to_le_bytes());
+        assert_eq!(Observation::decode(&b), Ok(o));
+        // A 1.0 writer (664 bytes, minor 0): accepted, the conflict fields read as zero.
+        let mut old = [0u8; OBSERVATION_SIZE_1_0];
+        old.copy_from_slice(&b[..OBSERVATION_SIZE_1_0]);
+        old[0..4].copy_from_slice(&0x0001_0000u32.to_le_bytes());
+        old[4..8].copy_from_slice(&664u32.to_le_bytes());
+        let d = Observation::decode(&old).unwrap();
+        assert_eq!(d.conflict_mac, [0; 6]);
+        assert_eq!(d.size, 664);
+        assert_eq!(d.mtu, 1500);
+        // A 1.1 observation whose size says 1.0: the appended field is not read.
+        let mut short = b;
+        short[4..8].copy_from_slice(&664u32.to_le_bytes());
+        assert_eq!(Observation::decode(&short).unwrap().conflict_mac, [0; 6]);
+        // A 1.0 reader, which knows 664 bytes, reads a 1.1 observation's 1.0 part.
+        let as_1_0 = header(&b, OBSERVATION_SIZE_1_0, OBSERVATION_SIZE_1_0).unwrap();
+        assert_eq!(as_1_0, &b[..664]);
+        assert_eq!(
+            reason::name(reason::ADDRESS_CONFLICT),
+            Some("address-conflict")
+        );
     }
 
     #[test]

@@ -1,13 +1,18 @@
 //! Link-layer frames: `gratuitous_arp`, `arp_probe` and `unsolicited_na` for arbitrary
 //! addresses and buffer sizes (each fails only when the buffer is too short, never writes
 //! outside it, and decodes field by field, per RFC 826 / RFC 5227 / RFC 4861, back to what was
-//! asked for), and `ArpPacket::parse` / `conflicts` on arbitrary frames from the wire.
+//! asked for), and `ArpPacket::parse` / `conflicts` on arbitrary frames from the wire; the
+//! IPv6 probe `dad_ns` likewise, and `NdPacket::parse` / `conflicts` on arbitrary frames and
+//! on arbitrary frames given a valid IPv6/ICMPv6 header and checksum (so that the option walk
+//! is reached on every run).
 #![no_main]
 
 use arbitrary::Arbitrary;
 use core::net::{Ipv4Addr, Ipv6Addr};
 use ifaddr_core::frame::{
-    arp_probe, gratuitous_arp, unsolicited_na, ArpPacket, ARP_FRAME_LEN, NA_LEN,
+    arp_probe, dad_ns, gratuitous_arp, icmpv6_checksum, multicast_mac, solicited_node,
+    unsolicited_na, ArpPacket, NdPacket, ARP_FRAME_LEN, ICMPV6_NEIGHBOR_ADVERT,
+    ICMPV6_NEIGHBOR_SOLICIT, NA_LEN, NS_FRAME_LEN,
 };
 use ifaddr_fuzz::guarded;
 use libfuzzer_sys::fuzz_target;
@@ -21,6 +26,62 @@ struct Input<'a> {
     #[arbitrary(with = ifaddr_fuzz::arb::arp_packet)]
     packet: ArpPacket,
     frame: &'a [u8],
+    advert: bool,
+}
+
+fn v6_at(b: &[u8], off: usize) -> Ipv6Addr {
+    Ipv6Addr::from(<[u8; 16]>::try_from(&b[off..off + 16]).unwrap())
+}
+
+/// `NdPacket::parse` on `f`: what it accepts has the fixed fields it checks, a correct
+/// checksum, and the addresses and target of the frame.
+fn nd(f: &[u8], i: &Input<'_>) -> Option<NdPacket> {
+    let p = NdPacket::parse(f)?;
+    assert!(f.len() >= NS_FRAME_LEN);
+    assert_eq!(be16(f, 12), 0x86dd);
+    assert_eq!((f[14] >> 4, f[20], f[21]), (6, 58, 255));
+    let len = usize::from(be16(f, 18));
+    assert!(len >= 24 && 54 + len <= f.len());
+    assert!(p.kind == ICMPV6_NEIGHBOR_SOLICIT || p.kind == ICMPV6_NEIGHBOR_ADVERT);
+    assert_eq!((f[54], f[55]), (p.kind, 0));
+    assert_eq!(icmpv6_checksum(&p.src_ip, &p.dst_ip, &f[54..54 + len]), 0);
+    assert_eq!(&p.src_mac[..], &f[6..12]);
+    assert_eq!((p.src_ip, p.dst_ip), (v6_at(f, 22), v6_at(f, 38)));
+    assert_eq!((p.flags, p.target), (f[58], v6_at(f, 62)));
+    if p.target_mac.is_some() {
+        assert_eq!(p.kind, ICMPV6_NEIGHBOR_ADVERT);
+    }
+    if p.conflicts(i.v6, i.mac) {
+        assert_ne!(p.src_mac, i.mac);
+        assert_eq!(p.target, i.v6);
+    }
+    Some(p)
+}
+
+/// `i.frame` made into an IPv6 neighbour discovery frame: header fields that `parse` checks
+/// set, the payload length covering the rest, the checksum computed.
+fn repaired(i: &Input<'_>) -> Vec<u8> {
+    let mut f = i.frame.to_vec();
+    if f.len() < NS_FRAME_LEN {
+        f.resize(NS_FRAME_LEN, 0);
+    }
+    f.truncate(54 + usize::from(u16::MAX));
+    f[12..14].copy_from_slice(&0x86ddu16.to_be_bytes());
+    f[14] = 0x60 | (f[14] & 0x0f);
+    let len = f.len() - 54;
+    f[18..20].copy_from_slice(&(len as u16).to_be_bytes());
+    f[20] = 58;
+    f[21] = 255;
+    f[54] = if i.advert {
+        ICMPV6_NEIGHBOR_ADVERT
+    } else {
+        ICMPV6_NEIGHBOR_SOLICIT
+    };
+    f[55] = 0;
+    f[56..58].copy_from_slice(&[0, 0]);
+    let sum = icmpv6_checksum(&v6_at(&f, 22), &v6_at(&f, 38), &f[54..]);
+    f[56..58].copy_from_slice(&sum.to_be_bytes());
+    f
 }
 
 /// An Ethernet/IPv4 ARP frame holding `p`, written here independently of the encoders.
@@ -65,6 +126,22 @@ fn be16(b: &[u8], off: usize) -> u16 {
 
 fuzz_target!(|i: Input<'_>| {
     wire(&i);
+    let _ = nd(i.frame, &i);
+    let f = repaired(&i);
+    // Refused only for its options: one of length zero, or one running past the message.
+    if nd(&f, &i).is_none() {
+        let mut o = &f[78..];
+        let mut bad = false;
+        while !o.is_empty() {
+            let units = usize::from(*o.get(1).unwrap_or(&0));
+            if units == 0 || units * 8 > o.len() {
+                bad = true;
+                break;
+            }
+            o = &o[units * 8..];
+        }
+        assert!(bad, "a valid ND frame was refused: {f:02x?}");
+    }
     let len = usize::from(i.len);
     let (r, b) = guarded(len, |b| gratuitous_arp(b, i.mac, i.v4));
     match r {
@@ -103,6 +180,29 @@ fuzz_target!(|i: Input<'_>| {
             let mut other = i.mac;
             other[5] ^= 1;
             assert!(p.conflicts(i.v4, other));
+        }
+    }
+    let (r, b) = guarded(len, |b| dad_ns(b, i.mac, i.v6));
+    match r {
+        Err(_) => assert!(len < NS_FRAME_LEN),
+        Ok(n) => {
+            assert_eq!(n, NS_FRAME_LEN);
+            let group = solicited_node(i.v6);
+            assert_eq!(&b[0..6], &multicast_mac(group));
+            assert_eq!(&b[6..12], &i.mac);
+            // RFC 4862 5.4.2: from ::, to the solicited-node group, no options.
+            let p = nd(&b[..n], &i).expect("our own solicitation does not parse");
+            assert_eq!(
+                (p.kind, p.src_mac, p.target),
+                (ICMPV6_NEIGHBOR_SOLICIT, i.mac, i.v6)
+            );
+            assert_eq!((p.src_ip, p.dst_ip), (Ipv6Addr::UNSPECIFIED, group));
+            assert_eq!(p.target_mac, None);
+            assert_eq!(usize::from(be16(&b, 18)), 24);
+            assert!(!p.conflicts(i.v6, i.mac));
+            let mut other = i.mac;
+            other[0] ^= 0x80;
+            assert!(p.conflicts(i.v6, other));
         }
     }
     let (r, b) = guarded(len, |b| unsolicited_na(b, i.mac, i.v6));

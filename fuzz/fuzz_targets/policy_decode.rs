@@ -67,15 +67,25 @@ fn observation(b: &[u8]) {
         Err(AbiError::BadCode(_)) => panic!("an observation has no code"),
         Err(_) => return,
     };
-    assert!(b.len() >= OBSERVATION_SIZE);
+    assert!(b.len() >= OBSERVATION_SIZE_1_0);
     assert_eq!(o.abi >> 16, u32::from(ABI_MAJOR));
-    assert!((OBSERVATION_SIZE..=b.len()).contains(&(o.size as usize)));
+    assert!((OBSERVATION_SIZE_1_0..=b.len()).contains(&(o.size as usize)));
     assert_eq!(o.args().len(), usize::from(o.args_len));
     assert_eq!(o.state().len(), usize::from(o.state_len));
     assert_eq!((o.args_len, o.state_len), (le16(b, 144), le16(b, 146)));
     assert_eq!(o.flags, le32(b, 44));
     assert_eq!(&o.ip[..], &b[112..128]);
     assert_eq!(&o.state[..], &b[408..408 + STATE_MAX]);
+    // ABI 1.1's appended field: read when the writer's size covers all of it, else zero.
+    if o.size as usize >= OBSERVATION_SIZE_1_0 + 6 {
+        assert_eq!(&o.conflict_mac[..], &b[664..670]);
+    } else {
+        assert_eq!(o.conflict_mac, [0; 6]);
+    }
+    assert_eq!(
+        o.conflict(),
+        o.has(flag::CONFLICT).then_some(o.conflict_mac)
+    );
     let _ = (o.args_str(), o.ifname_str(), o.ip_addr());
     let mut again = o;
     again.size = OBSERVATION_SIZE as u32;
@@ -88,5 +98,6 @@ fuzz_target!(|data: &[u8]| {
     if data.len() >= 8 {
         verdict(&framed(data, VERDICT_SIZE));
         observation(&framed(data, OBSERVATION_SIZE));
+        observation(&framed(data, OBSERVATION_SIZE_1_0));
     }
 });

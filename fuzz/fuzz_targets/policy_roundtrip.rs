@@ -22,6 +22,7 @@ struct Input<'a> {
     ifname: &'a [u8],
     args: &'a [u8],
     ostate: &'a [u8],
+    conflict_mac: [u8; 6],
 }
 
 fuzz_target!(|i: Input<'_>| {
@@ -75,6 +76,7 @@ fuzz_target!(|i: Input<'_>| {
     o.set_ifname(i.ifname);
     o.set_args(i.args);
     o.set_state(i.ostate);
+    o.conflict_mac = i.conflict_mac;
     assert_eq!(o.ip_addr(), Some(i.ip));
     assert_eq!(o.args(), &i.args[..i.args.len().min(ARGS_MAX)]);
     assert_eq!(o.state(), &i.ostate[..i.ostate.len().min(STATE_MAX)]);

@@ -3,13 +3,15 @@
 
 use crate::announcer;
 use crate::log;
-use crate::sys::{self, Addr, Backend, Link, LinkRef, SysError};
+use crate::sys::{self, Addr, Backend, Link, LinkRef, Route, SysError};
 use crate::Fork;
 use ifaddr_core::addr::{self, Broadcast, Family};
 use ifaddr_core::ocf::{ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
+
+mod explain;
 
 /// A failed action: its exit code and the one-line reason for `ocf-exit-reason:`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +55,19 @@ pub struct Agent<'a, B: Backend> {
 pub struct Target {
     pub link: Link,
     pub prefix: u8,
+    /// Why `link`: the `nic` parameter, or the connected route nic detection chose.
+    pub nic_from: Origin,
+    /// Why `prefix`: `cidr_netmask`, or the connected route (on `link`) that covers `ip`.
+    pub prefix_from: Origin,
+}
+
+/// Where [`Agent::resolve`] took a value from (what `explain` reports).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The parameter.
+    Param,
+    /// A connected route covering `ip`.
+    Route(Route),
 }
 
 impl<B: Backend> Agent<'_, B> {
@@ -75,12 +90,12 @@ impl<B: Backend> Agent<'_, B> {
                     )
                 })?;
                 check_not_loopback(&link)?;
-                let prefix = match self.p.prefix {
-                    Some(p) => p,
+                let (prefix, prefix_from) = match self.p.prefix {
+                    Some(p) => (p, Origin::Param),
                     None => self
                         .sys
                         .route(&ip, Some(link.index))?
-                        .map(|r| r.prefix)
+                        .map(|r| (r.prefix, Origin::Route(r)))
                         .ok_or_else(|| {
                             fail(
                                 Exit::ErrArgs,
@@ -91,7 +106,12 @@ impl<B: Backend> Agent<'_, B> {
                             )
                         })?,
                 };
-                Target { link, prefix }
+                Target {
+                    link,
+                    prefix,
+                    nic_from: Origin::Param,
+                    prefix_from,
+                }
             }
             None => {
                 let route = self.sys.route(&ip, None)?.ok_or_else(|| {
@@ -122,6 +142,11 @@ impl<B: Backend> Agent<'_, B> {
                 Target {
                     prefix: self.p.prefix.unwrap_or(route.prefix),
                     link,
+                    nic_from: Origin::Route(route),
+                    prefix_from: match self.p.prefix {
+                        Some(_) => Origin::Param,
+                        None => Origin::Route(route),
+                    },
                 }
             }
         };
@@ -296,14 +321,32 @@ impl<B: Backend> Agent<'_, B> {
             }
             Ok(())
         })();
+        // Depth 20: ask the link whether another host answers for the address (split brain).
+        // Only when it can matter: the interface is up with an Ethernet address to probe
+        // from, and the answer is not already a failure unless a policy wants to see it.
+        let conflict = if self.ctx.depth >= 20
+            && link.up
+            && link.mac.is_some()
+            && (builtin.is_ok() || self.p.policy.is_some())
+        {
+            Some(self.conflict(&link)?)
+        } else {
+            None
+        };
+        let builtin = builtin.and_then(|()| match conflict {
+            Some(Some(mac)) => Err(fail(
+                Exit::ErrGeneric,
+                format!(
+                    "split brain: {ip} on {name} is also answered for by {} (another host holds it)",
+                    mac_text(&mac)
+                ),
+            )),
+            _ => Ok(()),
+        });
         if builtin.is_ok() && self.p.arp_count_refresh > 0 && !self.ctx.is_probe() {
             // Before the policy runs: the announcer is forked, and the policy engine may start
             // threads. The monitor waits for the first announcement only.
-            let t = Target {
-                prefix: a.prefix,
-                link: link.clone(),
-            };
-            self.announce(&t, self.p.arp_count_refresh, 1);
+            self.announce(&link, self.p.arp_count_refresh, 1);
         }
         if self.p.policy.is_some() {
             let builtin_exit = match &builtin {
@@ -320,6 +363,7 @@ impl<B: Backend> Agent<'_, B> {
                 Some(&link),
                 Some(&a),
                 builtin_exit,
+                conflict,
             );
             return match (o.exit, o.reason) {
                 (Exit::Success, _) => Ok(Exit::Success),
@@ -337,6 +381,19 @@ impl<B: Backend> Agent<'_, B> {
             };
         }
         builtin.map(|()| Exit::Success)
+    }
+
+    /// The depth-20 probe: an ARP probe (IPv4) or a DAD neighbour solicitation (IPv6) for the
+    /// address, listening `conflict_wait` ms (less if the deadline is nearer). `Some(mac)`:
+    /// another host answered.
+    fn conflict(&mut self, link: &Link) -> Result<Option<[u8; 6]>, Fail> {
+        let left = self.deadline().saturating_duration_since(Instant::now());
+        let wait = Duration::from_millis(u64::from(self.p.conflict_wait_ms)).min(left);
+        let mac = match self.p.ip {
+            IpAddr::V4(v4) => self.sys.probe(link, v4, wait)?,
+            IpAddr::V6(v6) => self.sys.probe_v6(link, v6, wait)?,
+        };
+        Ok(mac)
     }
 
     pub fn start(&mut self) -> Outcome {
@@ -453,7 +510,7 @@ impl<B: Backend> Agent<'_, B> {
             }
         }
         let foreground = if self.p.arp_bg { 0 } else { self.p.arp_count };
-        self.announce(&t, self.p.arp_count, foreground);
+        self.announce(&t.link, self.p.arp_count, foreground);
         if self.p.policy.is_some() {
             crate::policy::on_start(self.p, self.ctx);
         }
@@ -508,9 +565,9 @@ impl<B: Backend> Agent<'_, B> {
     /// milliseconds on Linux). Either way the sender holds the address's announcer lock, so
     /// that stop can end it (`announcer`), and any earlier announcer for the address is ended
     /// first.
-    fn announce(&mut self, t: &Target, count: u32, foreground: u32) {
+    fn announce(&mut self, link: &Link, count: u32, foreground: u32) {
         let ip = self.p.ip;
-        if count == 0 || t.link.mac.is_none() {
+        if count == 0 || link.mac.is_none() {
             return;
         }
         let path = announcer::path(&ip);
@@ -528,7 +585,7 @@ impl<B: Backend> Agent<'_, B> {
             if let Some(f) = &mut lock {
                 let _ = announcer::record(f, std::process::id() as i32);
             }
-            if !self.announce_rounds(t, here, false) || here == count {
+            if !self.announce_rounds(link, here, false) || here == count {
                 if let Some(f) = &lock {
                     announcer::release(f, &path);
                 }
@@ -544,7 +601,7 @@ impl<B: Backend> Agent<'_, B> {
                 if let Err(e) = self.sys.detach() {
                     log::warn(&format!("announcements for {ip} not sent: {e}"));
                 } else {
-                    self.announce_rounds(t, count - here, here > 0);
+                    self.announce_rounds(link, count - here, here > 0);
                 }
                 if let Some(f) = &lock {
                     announcer::release(f, &path);
@@ -566,7 +623,7 @@ impl<B: Backend> Agent<'_, B> {
                     "fork failed; sending one announcement for {ip} instead of {count}"
                 ));
                 if here == 0 {
-                    self.announce_rounds(t, 1, false);
+                    self.announce_rounds(link, 1, false);
                 }
                 if let Some(f) = &lock {
                     announcer::release(f, &path);
@@ -580,11 +637,11 @@ impl<B: Backend> Agent<'_, B> {
     /// has left.
     /// `pause_first`: wait `arp_interval` before the first (it continues earlier rounds).
     /// Returns whether the address was still there at the last check.
-    fn announce_rounds(&mut self, t: &Target, count: u32, pause_first: bool) -> bool {
+    fn announce_rounds(&mut self, link: &Link, count: u32, pause_first: bool) -> bool {
         let ip = self.p.ip;
-        let name = t.link.name.as_str().to_owned();
+        let name = link.name.as_str().to_owned();
         let interval = Duration::from_millis(u64::from(self.p.arp_interval_ms));
-        if let Err(e) = self.sys.prepare_announce(&t.link, &ip) {
+        if let Err(e) = self.sys.prepare_announce(link, &ip) {
             log::warn(&format!("announcements for {ip} not sent: {e}"));
             return false;
         }
@@ -592,7 +649,7 @@ impl<B: Backend> Agent<'_, B> {
             if i > 0 || pause_first {
                 std::thread::sleep(interval);
             }
-            match self.sys.addr(&ip, Some(t.link.index)) {
+            match self.sys.addr(&ip, Some(link.index)) {
                 Ok(Some(a)) if !a.duplicated && !a.tentative => {}
                 Ok(_) => {
                     log::info(&format!(
@@ -607,7 +664,7 @@ impl<B: Backend> Agent<'_, B> {
                     return false;
                 }
             }
-            if let Err(e) = self.sys.announce(&t.link, &ip) {
+            if let Err(e) = self.sys.announce(link, &ip) {
                 log::warn(&format!("announcement for {ip} failed: {e}"));
                 return false;
             }
@@ -805,6 +862,11 @@ fn check_not_loopback(link: &Link) -> Result<(), Fail> {
         ));
     }
     Ok(())
+}
+
+/// A hardware address as `02:00:5e:10:00:01`.
+pub fn mac_text(mac: &[u8; 6]) -> String {
+    mac.map(|b| format!("{b:02x}")).join(":")
 }
 
 /// The IPv4 broadcast address to configure for `ip/prefix`.

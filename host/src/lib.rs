@@ -52,7 +52,8 @@ impl Source for Env {
     }
 }
 
-const USAGE: &str = "usage: vip {start|stop|monitor|validate-all|meta-data|usage|reload-agent}
+const USAGE: &str =
+    "usage: vip {start|stop|monitor|validate-all|meta-data|usage|reload-agent|explain}
 
 ocf:ifaddr:vip manages one floating IPv4/IPv6 address; parameters come from OCF_RESKEY_*.
 ";
@@ -79,8 +80,8 @@ pub enum Fork {
 /// Fork a detached child for background work.
 pub fn background() -> Fork {
     // SAFETY: the agent is single-threaded when it forks (the policy engine, the only user of
-    // threads, does not run during start or before a monitor's announcements), so the child may
-    // use any function.
+    // threads, does not run during start, before a monitor's announcements or after its
+    // depth-20 probe), so the child may use any function.
     let pid = unsafe { libc::fork() };
     if pid > 0 {
         return Fork::Parent(pid);
@@ -152,12 +153,12 @@ fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
     }
     let ctx = match OpContext::parse(env) {
         Ok(c) => c,
-        Err(e) => return report(action, Err(param_fail(env, e))),
+        Err(e) => return report(action, explained(action, Err(param_fail(env, e)))),
     };
     log::init(&ctx.instance);
     let p = match Params::parse(env) {
         Ok(p) => p,
-        Err(e) => return report(action, Err(param_fail(env, e))),
+        Err(e) => return report(action, explained(action, Err(param_fail(env, e)))),
     };
     let mut sys = match sys::Sys::open(&p) {
         Ok(s) => s,
@@ -188,9 +189,23 @@ fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
         Action::Stop => a.stop(),
         Action::Monitor => a.monitor(),
         Action::ValidateAll | Action::ReloadAgent => a.validate(),
+        Action::Explain => a.explain(),
         Action::MetaData | Action::Usage => unreachable!("handled above"),
     };
     report(action, outcome)
+}
+
+/// `explain` also says on standard output why it cannot go on (the parameters are invalid).
+fn explained(action: Action, outcome: Result<Exit, Fail>) -> Result<Exit, Fail> {
+    if let (Action::Explain, Err(f)) = (action, &outcome) {
+        println!(
+            "validate-all: would fail (exit {} {}): {}",
+            f.exit.code(),
+            f.exit.name(),
+            f.reason
+        );
+    }
+    outcome
 }
 
 fn param_fail(env: &Env, e: ifaddr_core::params::ParamError) -> Fail {

@@ -178,6 +178,7 @@ pub fn sample_observation(now_ms: u64) -> Observation {
 }
 
 /// Build the observation for one monitor.
+#[allow(clippy::too_many_arguments)]
 fn observe(
     p: &Params,
     ctx: &OpContext,
@@ -185,6 +186,7 @@ fn observe(
     link: Option<&Link>,
     addr: Option<&Addr>,
     builtin: Exit,
+    conflict: Option<Option<[u8; 6]>>,
     st: &state::State,
 ) -> Observation {
     let mut o = Observation::new();
@@ -225,6 +227,13 @@ fn observe(
             o.tx_errors = c.tx_errors;
             o.rx_dropped = c.rx_dropped;
             o.tx_dropped = c.tx_dropped;
+        }
+    }
+    if let Some(c) = conflict {
+        o.set(flag::CONFLICT_CHECKED, true);
+        if let Some(mac) = c {
+            o.set(flag::CONFLICT, true);
+            o.conflict_mac = mac;
         }
     }
     o.set_args(p.policy_args.as_bytes());
@@ -340,7 +349,10 @@ pub fn verdict_text(name: &str, d: Decision, v: &Verdict) -> String {
 }
 
 /// Consult the policy for one monitor (the address is present). `builtin` is what the agent
-/// would answer without a policy; the policy sees it and decides.
+/// would answer without a policy; the policy sees it and decides. `conflict` is the depth-20
+/// split-brain check: `None` when not made, `Some(None)` when no other host answered,
+/// `Some(Some(mac))` when one did.
+#[allow(clippy::too_many_arguments)]
 pub fn evaluate(
     p: &Params,
     ctx: &OpContext,
@@ -348,6 +360,7 @@ pub fn evaluate(
     link: Option<&Link>,
     addr: Option<&Addr>,
     builtin: Exit,
+    conflict: Option<Option<[u8; 6]>>,
 ) -> Outcome {
     // The agent runs one monitor per process and exits right after it.
     evaluate_in(
@@ -359,6 +372,7 @@ pub fn evaluate(
         link,
         addr,
         builtin,
+        conflict,
         true,
     )
 }
@@ -376,7 +390,7 @@ pub fn evaluate_with(
     addr: Option<&Addr>,
     builtin: Exit,
 ) -> Outcome {
-    evaluate_in(dirs, limits, p, ctx, api, link, addr, builtin, false)
+    evaluate_in(dirs, limits, p, ctx, api, link, addr, builtin, None, false)
 }
 
 /// [`evaluate_with`]; `then_exit` when the process exits right after.
@@ -390,6 +404,7 @@ fn evaluate_in(
     link: Option<&Link>,
     addr: Option<&Addr>,
     builtin: Exit,
+    conflict: Option<Option<[u8; 6]>>,
     then_exit: bool,
 ) -> Outcome {
     let Some(path) = p.policy.as_ref().map(|s| s.as_str()) else {
@@ -401,7 +416,7 @@ fn evaluate_in(
     let name = short_name(path);
     let state_path = state::path_in(&dirs.state, &ctx.instance);
     let mut st = state::load(&state_path);
-    let obs = observe(p, ctx, api, link, addr, builtin, &st);
+    let obs = observe(p, ctx, api, link, addr, builtin, conflict, &st);
     let verdict = match run(Path::new(path), &dirs.cache, &obs, limits, then_exit) {
         Ok(v) => v,
         Err(f) => {

@@ -521,6 +521,15 @@ fn actions_and_metadata() {
     let md11 = lab.run("meta-data", &v11);
     assert!(md11.stdout.contains("reload-agent") && md11.stdout.contains("reloadable=\"1\""));
     assert!(!md.stdout.contains("reload-agent"));
+    // explain is not an OCF 1.0 action name (the DTD lists them): advertised with 1.1 only.
+    assert!(md11.stdout.contains("<action name=\"explain\""));
+    assert!(!md.stdout.contains("<action name=\"explain\""));
+    for m in [&md, &md11] {
+        assert!(m
+            .stdout
+            .contains("<action name=\"monitor\" timeout=\"20s\" interval=\"60s\" depth=\"20\"/>"));
+        assert!(m.stdout.contains("<parameter name=\"conflict_wait\""));
+    }
 }
 
 #[test]
@@ -644,4 +653,343 @@ fn ipv6_disabled_on_the_interface_is_not_installed() {
     assert!(r.reason().contains("IPv6 is disabled on v1"), "{r:?}");
     assert_eq!(lab.addrs("v1"), before);
     assert_eq!(lab.run("monitor", &env).code, 7);
+}
+
+/// `OCF_CHECK_LEVEL=20`: the monitor asks the link whether another host answers for the
+/// address. A peer holding the same address (split brain) fails it, naming the peer's MAC;
+/// without the peer it passes.
+fn split_brain(tag: &str, vip: &str, prefix: &str) {
+    let lab = Lab::new(tag);
+    let env = [
+        ip(vip),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", prefix),
+    ];
+    assert_eq!(lab.run("start", &env).code, 0);
+    let depth = |d: &'static str| [env[0], env[1], env[2], RECURRING, ("OCF_CHECK_LEVEL", d)];
+    for d in ["0", "10", "20"] {
+        let r = lab.run("monitor", &depth(d));
+        assert_eq!(r.code, 0, "depth {d} without a peer: {r:?}");
+    }
+    let peer_mac = lab
+        .peer_sh("cat /sys/class/net/v1p/address")
+        .trim()
+        .to_owned();
+    lab.peer_sh(&format!("ip addr add {vip}/{prefix} dev v1p nodad"));
+    let r = lab.run("monitor", &depth("20"));
+    assert_eq!(r.code, 1, "depth 20 with the peer holding {vip}: {r:?}");
+    assert!(
+        r.reason().contains("split brain")
+            && r.reason().contains(vip)
+            && r.reason().contains(&peer_mac),
+        "{r:?}"
+    );
+    // The lower depths do not look, and our own address was not disturbed by the probe.
+    for d in ["0", "10"] {
+        assert_eq!(lab.run("monitor", &depth(d)).code, 0, "depth {d}");
+    }
+    assert!(lab.has("v1", &format!("{vip}/{prefix}")));
+    assert!(
+        !lab.addrs("v1").iter().any(|l| l.contains("dadfailed")),
+        "{:?}",
+        lab.addrs("v1")
+    );
+    lab.peer_sh(&format!("ip addr del {vip}/{prefix} dev v1p"));
+    let r = lab.run("monitor", &depth("20"));
+    assert_eq!(r.code, 0, "the peer gave the address up: {r:?}");
+    assert_eq!(lab.run("stop", &env).code, 0);
+}
+
+#[test]
+fn v4_split_brain_fails_a_depth_20_monitor() {
+    split_brain("x", V4, "24");
+}
+
+#[test]
+fn v6_split_brain_fails_a_depth_20_monitor() {
+    split_brain("y", V6, "64");
+}
+
+#[test]
+fn conflict_wait_bounds_a_depth_20_monitor_and_lower_depths_send_nothing() {
+    let lab = Lab::new("z");
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "24"),
+    ];
+    assert_eq!(lab.run("start", &env).code, 0);
+    let trace = format!("/tmp/{}-sock.trace", lab.ns);
+    for (vip, prefix) in [(V4, "24"), (V6, "64")] {
+        let env = [
+            ip(vip),
+            ("OCF_RESKEY_nic", "v1"),
+            ("OCF_RESKEY_cidr_netmask", prefix),
+        ];
+        if vip == V6 {
+            assert_eq!(lab.run("start", &env).code, 0);
+        }
+        for (depth, packets) in [("0", false), ("10", false), ("20", true)] {
+            let mut c = std::process::Command::new("ip");
+            c.args([
+                "netns",
+                "exec",
+                &lab.ns,
+                "strace",
+                "-f",
+                "-qq",
+                "-o",
+                &trace,
+                "-e",
+                "trace=socket",
+                BIN,
+                "monitor",
+            ]);
+            let mut e = env.to_vec();
+            e.extend([RECURRING, ("OCF_CHECK_LEVEL", depth)]);
+            let t0 = std::time::Instant::now();
+            let r = run_cmd(c, &e);
+            let took = t0.elapsed();
+            assert_eq!(r.code, 0, "{vip} depth {depth}: {r:?}");
+            let t = std::fs::read_to_string(&trace).unwrap();
+            let packet = t.lines().any(|l| l.contains("AF_PACKET"));
+            assert_eq!(packet, packets, "{vip} depth {depth} sockets: {t}");
+            if depth == "20" {
+                // The default conflict_wait (50 ms), under strace.
+                assert!(took.as_millis() >= 50, "{vip}: {took:?}");
+            }
+        }
+        // A longer wait is honoured.
+        let mut e = env.to_vec();
+        e.extend([
+            RECURRING,
+            ("OCF_CHECK_LEVEL", "20"),
+            ("OCF_RESKEY_conflict_wait", "300"),
+        ]);
+        let t0 = std::time::Instant::now();
+        assert_eq!(lab.run("monitor", &e).code, 0);
+        assert!(t0.elapsed().as_millis() >= 300);
+    }
+    let _ = std::fs::remove_file(trace);
+}
+
+/// `explain` as nobody: it needs no root to read links, addresses and routes.
+fn explain(lab: &Lab, env: &[(&str, &str)]) -> Run {
+    let mut c = std::process::Command::new("ip");
+    c.args([
+        "netns",
+        "exec",
+        &lab.ns,
+        "setpriv",
+        "--reuid=65534",
+        "--regid=65534",
+        "--clear-groups",
+        BIN,
+        "explain",
+    ]);
+    run_cmd(c, env)
+}
+
+/// The line of `explain`'s output that starts with `key`.
+fn line<'a>(r: &'a Run, key: &str) -> &'a str {
+    r.stdout
+        .lines()
+        .find(|l| l.starts_with(key))
+        .unwrap_or_else(|| panic!("no {key:?} line in {}", r.stdout))
+}
+
+/// Start the address, check it went where `explain` said, stop it.
+fn start_lands_on(lab: &Lab, env: &[(&str, &str)], dev: &str, cidr: &str) {
+    let r = lab.run("start", env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        lab.has(dev, cidr),
+        "{cidr} not on {dev}: {:?}",
+        lab.addrs(dev)
+    );
+    assert_eq!(lab.run("stop", env).code, 0);
+}
+
+/// IPaddr2's most-reported findif confusion: two connected routes of the same prefix on two
+/// interfaces. The tie goes to the lower metric, then to the lower interface index; explain
+/// says which and why, start agrees, and explain changes nothing.
+#[test]
+fn explain_equal_prefixes_tie_break_by_metric_then_ifindex() {
+    let lab = Lab::new("e1");
+    lab.sh("ip link add v2 type veth peer name v2p && ip link set v2 up && ip link set v2p up && ip addr add 192.0.2.129/24 dev v2");
+    let env = [ip(V4)];
+    let before = (lab.addrs("v1"), lab.addrs("v2"), routes(&lab));
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(line(&r, "nic: v1 ").contains("from the connected route 192.0.2.0/24"));
+    assert!(
+        r.stdout.contains("192.0.2.0/24 dev v1 (index ")
+            && r.stdout.contains("metric 0: chosen")
+            && r.stdout.contains("192.0.2.0/24 dev v2 (index ")
+            && r.stdout
+                .contains("loses: same prefix and metric, higher interface index"),
+        "{}",
+        r.stdout
+    );
+    line(
+        &r,
+        "prefix: /24, from the connected route 192.0.2.0/24 on v1",
+    );
+    assert_eq!(
+        line(&r, "broadcast:"),
+        "broadcast: 192.0.2.255, computed from the prefix /24 (broadcast=+)"
+    );
+    assert_eq!(
+        line(&r, "start:"),
+        "start: would add 192.0.2.200/24 broadcast 192.0.2.255 to v1"
+    );
+    assert_eq!(
+        line(&r, "validate-all:"),
+        "validate-all: would succeed (exit 0)"
+    );
+    assert_eq!(
+        (lab.addrs("v1"), lab.addrs("v2"), routes(&lab)),
+        before,
+        "explain changed the system"
+    );
+    start_lands_on(&lab, &env, "v1", "192.0.2.200/24");
+    // v1's route gets a worse metric: v2 wins on metric now.
+    lab.sh("ip route del 192.0.2.0/24 dev v1 && ip route add 192.0.2.0/24 dev v1 metric 200 proto kernel scope link src 192.0.2.1");
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        line(&r, "nic: v2 ").contains("192.0.2.0/24"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("metric 200: loses: same prefix, higher metric (200 > 0)"),
+        "{}",
+        r.stdout
+    );
+    start_lands_on(&lab, &env, "v2", "192.0.2.200/24");
+}
+
+/// An IPv6 prefix learnt from a router advertisement on a second interface (proto ra, metric
+/// 1024 as the kernel installs it) against the interface's own connected route (metric 256):
+/// the metric decides, and an RA route with a lower metric wins instead.
+#[test]
+fn explain_ra_route_with_another_metric() {
+    let lab = Lab::new("e2");
+    lab.sh("ip link add v2 type veth peer name v2p && ip link set v2 up && ip link set v2p up && ip -6 route add 2001:db8::/64 dev v2 proto ra metric 1024");
+    let env = [ip(V6), ("OCF_RESKEY_nodad", "true")];
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        line(&r, "nic: v1 ").contains("2001:db8::/64"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("metric 256: chosen")
+            && r.stdout
+                .contains("metric 1024: loses: same prefix, higher metric (1024 > 256)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(line(&r, "broadcast:"), "broadcast: none (IPv6)");
+    assert!(line(&r, "  after adding:").contains("no duplicate address detection (nodad)"));
+    assert!(
+        line(&r, "monitor depth 20:").contains("neighbour solicitation for it from ::"),
+        "{}",
+        r.stdout
+    );
+    start_lands_on(&lab, &env, "v1", "2001:db8::200/64");
+    lab.sh("ip -6 route replace 2001:db8::/64 dev v2 proto ra metric 100");
+    let r = explain(&lab, &env);
+    assert!(
+        line(&r, "nic: v2 ").contains("2001:db8::/64"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout
+            .contains("metric 256: loses: same prefix, higher metric (256 > 100)"),
+        "{}",
+        r.stdout
+    );
+    start_lands_on(&lab, &env, "v2", "2001:db8::200/64");
+}
+
+/// Several addresses on one interface: the connected route of the subnet the address is in
+/// gives the prefix, whichever address came first; an address already there is reported as
+/// such (start would change nothing); explain changes nothing.
+#[test]
+fn explain_several_addresses_on_one_interface() {
+    let lab = Lab::new("e3");
+    lab.sh("ip addr add 198.51.100.1/25 dev v1 && ip addr add 192.0.2.50/24 dev v1");
+    let env = [ip("198.51.100.100")];
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert!(
+        line(&r, "nic: v1 ").contains("198.51.100.0/25"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        line(&r, "prefix:")
+            .starts_with("prefix: /25, from the connected route 198.51.100.0/25 on v1"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        line(&r, "broadcast:"),
+        "broadcast: 198.51.100.127, computed from the prefix /25 (broadcast=+)"
+    );
+    start_lands_on(&lab, &env, "v1", "198.51.100.100/25");
+    let env = [
+        ip(V4),
+        ("OCF_RESKEY_nic", "v1"),
+        ("OCF_RESKEY_cidr_netmask", "24"),
+    ];
+    assert_eq!(lab.run("start", &env).code, 0);
+    let before = (lab.addrs("v1"), routes(&lab));
+    let r = explain(&lab, &env);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(
+        line(&r, "nic:"),
+        format!(
+            "nic: v1 (index {}), given by the nic parameter",
+            lab.sh("cat /sys/class/net/v1/ifindex").trim()
+        )
+    );
+    assert_eq!(
+        line(&r, "routes:"),
+        "routes: not consulted (nic and cidr_netmask are both set)"
+    );
+    assert_eq!(line(&r, "prefix:"), "prefix: /24, given by cidr_netmask");
+    assert_eq!(
+        line(&r, "start:"),
+        "start: 192.0.2.200/24 is already on v1: start would change nothing"
+    );
+    assert_eq!(
+        line(&r, "policy:"),
+        "policy: none (the built-in checks above decide)"
+    );
+    assert_eq!((lab.addrs("v1"), routes(&lab)), before);
+}
+
+/// explain exits with validate-all's code, with validate-all's reason in its text.
+#[test]
+fn explain_exits_with_validate_alls_code() {
+    let lab = Lab::new("e4");
+    for (env, _, _, _) in BAD {
+        let v = lab.run("validate-all", env);
+        let e = explain(&lab, env);
+        assert_eq!(e.code, v.code, "{env:?}: {e:?} vs {v:?}");
+        if v.code != 0 {
+            assert_eq!(e.reason(), v.reason(), "{env:?}");
+            assert!(
+                line(&e, "validate-all: would fail").contains(v.reason()),
+                "{env:?}: {}",
+                e.stdout
+            );
+        }
+    }
 }

@@ -224,6 +224,47 @@ fn strict_follows_the_peer() {
     assert_eq!(run(&lab, "stop", &e).code, 0);
 }
 
+/// ABI 1.1: a depth-20 monitor hands the split-brain check to the policy; `strict` fails
+/// on another host answering for the address and names its MAC. At depth 0 nothing is
+/// probed, so the policy sees no conflict.
+#[test]
+fn strict_fails_on_split_brain() {
+    let lab = Lab::new("pb");
+    let d = Dirs::new("splitbrain");
+    let policy = example("strict");
+    let mut e = env(
+        &d,
+        &[
+            ("OCF_RESKEY_ip", "192.0.2.61"),
+            ("OCF_RESKEY_cidr_netmask", "24"),
+            ("OCF_RESKEY_nic", "v1"),
+            ("OCF_RESOURCE_INSTANCE", "splitbrain"),
+            ("OCF_RESKEY_policy", &policy),
+            ("OCF_CHECK_LEVEL", "20"),
+        ],
+    );
+    assert_eq!(run(&lab, "start", &e).code, 0);
+    let r = run(&lab, "monitor", &e);
+    assert_eq!(r.code, 0, "{r:?}");
+    let peer_mac = lab
+        .peer_sh("cat /sys/class/net/v1p/address")
+        .trim()
+        .to_owned();
+    lab.peer_sh("ip addr add 192.0.2.61/24 dev v1p");
+    let r = run(&lab, "monitor", &e);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.reason(),
+        format!(
+            "policy policy_strict.wasm: failed (address-conflict): split brain: {peer_mac} also answers for the address"
+        )
+    );
+    e.retain(|(k, _)| k != "OCF_CHECK_LEVEL");
+    let r = run(&lab, "monitor", &e);
+    assert_eq!(r.code, 0, "depth 0 does not look: {r:?}");
+    assert_eq!(run(&lab, "stop", &e).code, 0);
+}
+
 #[test]
 fn flap_damping_counts_in_the_state_blob() {
     let lab = Lab::new("pf");
@@ -607,7 +648,7 @@ fn check_command_lists_exports_and_runs_a_sample() {
             "ifaddr_policy_buffer     func () -> (i32)",
             "ifaddr_policy_evaluate   func (i32) -> (i32)",
             "imports:  none",
-            "abi:      1.0",
+            "abi:      1.1",
             ": running (ok)",
         ] {
             assert!(

@@ -10,6 +10,13 @@
 //! the policy fails the monitor and the address moves while the node stays online. The
 //! client-observed outage of every step is printed (and, with `--record`, written into
 //! BENCHMARKS.md between `<!-- e2e-outage:begin -->` and `<!-- e2e-outage:end -->`).
+//! Then a split brain: with a depth-20 monitor (`OCF_CHECK_LEVEL=20`) and `run_arping`, the
+//! address is added by hand on a second node; the holder's monitor sees the other node answer
+//! for it, Pacemaker moves the resource away, and in the end exactly one node holds it.
+//!
+//! With `--cts` (implied by `--record`), the CTS-like measurements of `e2e/cts.rs` follow
+//! each agent's and family's run: 20 moves back and forth, standby and back, and an agent
+//! killed in the middle of its start.
 //!
 //! Then (alone with `--migration`), per family, the migration README describes: a cluster
 //! serving an IPaddr2 address
@@ -22,7 +29,8 @@
 //!   --agent ifaddr|ipaddr2|both   (default both)
 //!   --migration                   only the IPaddr2 -> ifaddr migration
 //!   --family 4|6|both             (default both)
-//!   --record                      write the outage table into BENCHMARKS.md
+//!   --cts                         also the CTS-like measurements (e2e/cts.rs)
+//!   --record                      write the outage tables into BENCHMARKS.md (implies --cts)
 //!   --keep                        leave the lab running if a check fails, to look at it
 
 use std::fs;
@@ -33,8 +41,10 @@ use crate::demo::{wait_for_holder, wait_holders, wait_one_holder};
 use crate::lab::{self, names, Agent, Family, Lab, Probe, Samples, NODES};
 use crate::util::root;
 
+mod cts;
+
 const USAGE: &str = "usage: cargo xtask e2e [--agent ifaddr|ipaddr2|both] [--family 4|6|both] \
-                     [--migration] [--record] [--keep]";
+                     [--migration] [--cts] [--record] [--keep]";
 const BEGIN: &str = "<!-- e2e-outage:begin -->";
 const END: &str = "<!-- e2e-outage:end -->";
 
@@ -65,6 +75,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let mut agents = vec![Agent::Ifaddr, Agent::Ipaddr2];
     let mut families = vec![Family::V4, Family::V6];
     let mut record = false;
+    let mut cts = false;
     let mut keep = false;
     let mut migration_only = false;
     let mut it = args.iter();
@@ -85,7 +96,11 @@ pub fn run(args: &[String]) -> Result<(), String> {
                     _ => return Err(format!("--family takes 4, 6 or both\n{USAGE}")),
                 }
             }
-            "--record" => record = true,
+            "--record" => {
+                record = true;
+                cts = true;
+            }
+            "--cts" => cts = true,
             "--migration" => migration_only = true,
             "--keep" => keep = true,
             "-h" | "--help" => {
@@ -103,12 +118,18 @@ pub fn run(args: &[String]) -> Result<(), String> {
     if migration_only {
         agents.clear();
     }
-    let result = scenarios(&agents, &families, keep, &mut tally);
+    let result = scenarios(&agents, &families, keep, cts, &mut tally);
     match result {
-        Ok(rows) => {
+        Ok((rows, cts_rows)) => {
             print_table(&rows);
+            if cts {
+                println!("\nCTS-like measurements (client-observed, 10 ms ping):\n");
+                print!("{}", cts::table(&cts_rows));
+                println!();
+            }
             if record {
                 write_record(&rows)?;
+                write_cts_record(&cts_rows)?;
                 println!("outages written into BENCHMARKS.md");
             }
             println!("e2e: {} passed, 0 failed", tally.passed);
@@ -132,8 +153,9 @@ fn scenarios(
     agents: &[Agent],
     families: &[Family],
     keep: bool,
+    with_cts: bool,
     tally: &mut Tally,
-) -> Result<Vec<Row>, String> {
+) -> Result<(Vec<Row>, Vec<cts::CtsRow>), String> {
     println!("e2e: prerequisites");
     lab::ensure_prerequisites()?;
     // The migration scenario needs both agents: it runs after the others when both are
@@ -161,6 +183,7 @@ fn scenarios(
     tally.pass("cluster configured (stonith-enabled=false, resource-stickiness=100)");
 
     let mut rows = Vec::new();
+    let mut cts_rows = Vec::new();
     for &family in families {
         for &agent in agents {
             println!("\ne2e: {} with {}", family.name(), agent.ocf());
@@ -168,6 +191,16 @@ fn scenarios(
             if agent == Agent::Ifaddr && family == Family::V4 {
                 println!("\ne2e: IPv4 with {} and the strict policy", agent.ocf());
                 policy_scenario(&lab, tally)?;
+                println!("\ne2e: IPv4 with {}: split brain", agent.ocf());
+                split_brain_scenario(&lab, tally)?;
+            }
+            if with_cts {
+                println!(
+                    "\ne2e: {} with {}: CTS-like measurements",
+                    family.name(),
+                    agent.ocf()
+                );
+                cts_rows.push(cts::measure(&mut lab, agent, family, tally)?);
             }
         }
     }
@@ -186,7 +219,7 @@ fn scenarios(
         return Err("the lab left namespaces or files behind".into());
     }
     tally.pass("lab removed: no namespace, process or file left");
-    Ok(rows)
+    Ok((rows, cts_rows))
 }
 
 /// Check what a watched step showed: never two holders, and the client's outage.
@@ -464,6 +497,135 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
     Ok(())
 }
 
+/// The split-brain scenario's address.
+const SPLIT_VIP: &str = "192.0.2.202";
+
+/// A split brain: the address is added by hand on a node that does not run the resource.
+/// The holder's depth-20 monitor (an ARP probe every 2 s) sees another MAC answer and fails;
+/// with `migration-threshold=1` Pacemaker stops it there (which removes the address) and
+/// starts it elsewhere, where `run_arping` refuses it on any node but the one that has it by
+/// hand, and start on that one finds it already there. Exactly one node holds the address in
+/// the end, and Pacemaker runs the resource there.
+fn split_brain_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
+    let vip = SPLIT_VIP;
+    let rsc = "IPSB";
+    let c = lab.any_up()?;
+    let ip_param = format!("ip={vip}");
+    lab.crm(
+        c,
+        &[
+            "configure",
+            "primitive",
+            rsc,
+            "ocf:ifaddr:vip",
+            "params",
+            &ip_param,
+            "cidr_netmask=24",
+            "run_arping=true",
+            "meta",
+            "migration-threshold=1",
+            "op",
+            "monitor",
+            "interval=2s",
+            "timeout=20s",
+            "OCF_CHECK_LEVEL=20",
+        ],
+    )?;
+    wait_one_holder(lab, vip, Duration::from_secs(60))?;
+    lab::pause(Duration::from_secs(3))?;
+    let first = settled(lab, vip)?;
+    tally.pass(&format!(
+        "split-brain start: {vip} on {} only, monitored at depth 20",
+        NODES[first]
+    ));
+
+    // Another node gets the address by hand: two holders.
+    let rogue = (first + 1) % NODES.len();
+    let cidr = format!("{vip}/24");
+    let t0 = Instant::now();
+    lab::output_all(
+        lab.node_cmd(rogue, "ip")?
+            .args(["addr", "add", &cidr, "dev", "eth0"]),
+    )?;
+    // Pacemaker recovers: the resource ends on the node that has the address by hand, alone.
+    lab::wait_for(
+        "exactly one node to hold the address, and Pacemaker to run the resource there",
+        Duration::from_secs(90),
+        Duration::from_millis(200),
+        || {
+            let h = lab.holders(vip);
+            if h != [rogue] {
+                return Ok(None);
+            }
+            let mon = lab::output_all(lab.node_cmd(c, "crm_resource")?.args([
+                "--resource",
+                rsc,
+                "--locate",
+            ]))?;
+            Ok(mon
+                .contains(&format!("is running on: {}", NODES[rogue]))
+                .then_some(()))
+        },
+    )
+    .map_err(|e| {
+        format!(
+            "split brain: {e} (holders now: {})\n{}",
+            names(&lab.holders(vip)),
+            lab.diagnostics()
+        )
+    })?;
+    let recovered = t0.elapsed();
+    // The client may still send to the first holder's MAC: start on the node that had the
+    // address by hand found it there and announced nothing, so the client's ARP entry has
+    // to go stale and be probed again first (up to about a minute with Linux's defaults).
+    lab::wait_for(
+        &format!("the client to reach {vip} on {}", NODES[rogue]),
+        Duration::from_secs(90),
+        Duration::from_millis(200),
+        || Ok(lab.client_ping(vip, 1).ok().map(drop)),
+    )?;
+    let reached = t0.elapsed();
+    // It stays that way: a few more depth-20 monitors pass.
+    lab::pause(Duration::from_secs(5))?;
+    let holder = settled(lab, vip)?;
+    if holder != rogue {
+        return Err(format!(
+            "split brain: {vip} went on to {} after settling on {}",
+            NODES[holder], NODES[rogue]
+        ));
+    }
+    let mon = lab::output_all(lab.node_cmd(c, "crm_mon")?.args(["-1", "--show-detail"]))?;
+    let failed = mon
+        .lines()
+        .find(|l| l.contains("monitor") && l.contains("split brain"))
+        .map(|l| l.trim().to_owned())
+        .unwrap_or_default();
+    if failed.is_empty() {
+        return Err(format!(
+            "split brain: crm_mon shows no failed depth-20 monitor naming the split brain:\n{}",
+            lab::indent(&mon)
+        ));
+    }
+    println!("      crm_mon: {failed}");
+    tally.pass(&format!(
+        "split brain ({vip} added by hand on {}): the depth-20 monitor on {} fails, Pacemaker recovers; {} alone holds it and runs {rsc}, {:.1} s after the address was added; the client reaches it after {:.1} s",
+        NODES[rogue],
+        NODES[first],
+        NODES[rogue],
+        recovered.as_secs_f64(),
+        reached.as_secs_f64()
+    ));
+
+    lab.crm(c, &["resource", "cleanup", rsc])?;
+    lab.crm(c, &["resource", "stop", rsc])?;
+    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
+    lab.crm(c, &["configure", "delete", rsc])?;
+    tally.pass(&format!(
+        "{rsc} cleaned up, stopped and deleted: no node holds {vip}"
+    ));
+    Ok(())
+}
+
 /// The policy scenario's address, interface and switch ports (one per node).
 const POLICY_VIP: &str = "192.0.2.201";
 const POLICY_NIC: &str = "eth1";
@@ -681,6 +843,43 @@ fn write_record(rows: &[Row]) -> Result<(), String> {
     let old = fs::read_to_string(&path).unwrap_or_default();
     fs::write(&path, splice(&old, &section))
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn write_cts_record(rows: &[cts::CtsRow]) -> Result<(), String> {
+    let path = root().join("BENCHMARKS.md");
+    let date = lab::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d"]))
+        .unwrap_or_default();
+    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(0);
+    let section = format!(
+        "{}\n\
+         CTS-like measurements in the same lab and run (xtask/src/e2e/cts.rs), one resource per\n\
+         agent and family: 20 moves back and forth between two nodes (from the old holder losing\n\
+         the address to the client's first answer, and the client's outage), the holder put in\n\
+         standby (the address moves) and back online (it stays), and the new holder's agent\n\
+         killed with SIGKILL in the middle of its start (IPv4 with `run_arping=true`, ifaddr with\n\
+         `arp_probe=1000`; IPv6 waiting for duplicate address detection), after which Pacemaker\n\
+         places the resource elsewhere. Recorded by `cargo xtask e2e --record` on {} (Linux {},\n\
+         {cpus} CPUs), one run.\n\n{}{}",
+        cts::BEGIN,
+        date.trim(),
+        kernel.trim(),
+        cts::table(rows),
+        cts::END
+    );
+    let old = fs::read_to_string(&path).unwrap_or_default();
+    let new = match (old.find(cts::BEGIN), old.find(cts::END)) {
+        (Some(b), Some(e)) if b < e => {
+            format!("{}{section}{}", &old[..b], &old[e + cts::END.len()..])
+        }
+        _ => format!(
+            "{}\n\n## CTS-like failover measurements (e2e)\n\n{section}\n",
+            old.trim_end()
+        ),
+    };
+    fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// `old` with the text between the markers (included) replaced by `section`; the

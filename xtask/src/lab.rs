@@ -339,8 +339,10 @@ pub fn ensure_prerequisites() -> Result<(), String> {
     if unsafe { libc::geteuid() } != 0 {
         return Err("the lab needs root (network namespaces, mounts): run it as root".into());
     }
-    let wanted: [(&str, &str); 8] = [
+    let wanted: [(&str, &str); 9] = [
         ("crm", "crmsh"),
+        // IPaddr2's run_arping (the CTS-like measurements' killed start) needs it.
+        ("arping", "iputils-arping"),
         ("corosync", "corosync"),
         ("corosync-keygen", "corosync"),
         ("pacemakerd", "pacemaker"),
@@ -1247,6 +1249,8 @@ pub struct Samples {
     pub most: Vec<usize>,
     /// Every change: seconds since the start, and who held the address from then on.
     pub changes: Vec<(f64, Vec<usize>)>,
+    /// When sampling started (seconds since the epoch, as the client's reply times).
+    pub start: f64,
 }
 
 impl Samples {
@@ -1271,6 +1275,7 @@ impl Sampler {
                 rounds: 0,
                 most: Vec::new(),
                 changes: Vec::new(),
+                start: now_secs(),
             };
             while !flag.load(Ordering::SeqCst) {
                 let h = holders(&vip);
@@ -1299,6 +1304,7 @@ impl Sampler {
                 rounds: 0,
                 most: Vec::new(),
                 changes: Vec::new(),
+                start: now_secs(),
             })
     }
 }

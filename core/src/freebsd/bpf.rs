@@ -4,7 +4,9 @@
 //! tests/freebsd-headers.
 
 use super::{ior, iow, IFREQ_LEN};
-use crate::frame::ETHERTYPE_ARP;
+use crate::frame::{
+    ETHERTYPE_ARP, ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT,
+};
 use crate::wire::{u16_at, u32_at};
 
 /// `BIOCSETIF`: bind the descriptor to an interface (`struct ifreq`, name only).
@@ -34,6 +36,8 @@ mod hdr {
 
 // BPF_LD (0x00) | BPF_H (0x08) | BPF_ABS (0x20).
 const BPF_LD_H_ABS: u16 = 0x28;
+// BPF_LD (0x00) | BPF_B (0x10) | BPF_ABS (0x20).
+const BPF_LD_B_ABS: u16 = 0x30;
 // BPF_JMP (0x05) | BPF_JEQ (0x10) | BPF_K (0x00).
 const BPF_JMP_JEQ_K: u16 = 0x15;
 // BPF_RET (0x06) | BPF_K (0x00).
@@ -51,6 +55,21 @@ pub const fn insn(code: u16, jt: u8, jf: u8, k: u32) -> [u8; BPF_INSN_LEN] {
 pub const ARP_FILTER: [[u8; BPF_INSN_LEN]; 4] = [
     insn(BPF_LD_H_ABS, 0, 0, 12),
     insn(BPF_JMP_JEQ_K, 0, 1, ETHERTYPE_ARP as u32),
+    insn(BPF_RET_K, 0, 0, u32::MAX),
+    insn(BPF_RET_K, 0, 0, 0),
+];
+
+/// Accept IPv6 neighbour solicitations and advertisements (without extension headers) whole,
+/// drop everything else: `ldh [12]; jeq #ETHERTYPE_IPV6, 0, 6; ldb [20]; jeq #58, 0, 4;
+/// ldb [54]; jeq #135, 1, 0; jeq #136, 0, 1; ret #-1; ret #0`.
+pub const ND_FILTER: [[u8; BPF_INSN_LEN]; 9] = [
+    insn(BPF_LD_H_ABS, 0, 0, 12),
+    insn(BPF_JMP_JEQ_K, 0, 6, ETHERTYPE_IPV6 as u32),
+    insn(BPF_LD_B_ABS, 0, 0, 14 + 6),
+    insn(BPF_JMP_JEQ_K, 0, 4, 58),
+    insn(BPF_LD_B_ABS, 0, 0, 14 + 40),
+    insn(BPF_JMP_JEQ_K, 1, 0, ICMPV6_NEIGHBOR_SOLICIT as u32),
+    insn(BPF_JMP_JEQ_K, 0, 1, ICMPV6_NEIGHBOR_ADVERT as u32),
     insn(BPF_RET_K, 0, 0, u32::MAX),
     insn(BPF_RET_K, 0, 0, 0),
 ];

@@ -507,3 +507,53 @@ fn addrpolicy_entry_for_one_address() {
     assert_eq!(at(in6_addrpolicy::LABEL), 99u32.to_ne_bytes());
     assert_eq!(&buf[in6_addrpolicy::USE..], &[0u8; 8]);
 }
+
+/// Run a classic BPF program (the few opcodes our filters use) on `pkt`: the bytes accepted.
+fn run_bpf(prog: &[[u8; 8]], pkt: &[u8]) -> u32 {
+    let mut a: u32 = 0;
+    let mut pc = 0;
+    loop {
+        let i = prog[pc];
+        let code = u16::from_ne_bytes([i[0], i[1]]);
+        let (jt, jf) = (usize::from(i[2]), usize::from(i[3]));
+        let k = u32::from_ne_bytes([i[4], i[5], i[6], i[7]]);
+        pc += 1;
+        match code {
+            0x28 | 0x30 => {
+                let at = k as usize;
+                let width = if code == 0x28 { 2 } else { 1 };
+                let Some(b) = pkt.get(at..at + width) else {
+                    return 0; // an out-of-bounds load rejects the packet
+                };
+                a = b.iter().fold(0, |acc, &x| (acc << 8) | u32::from(x));
+            }
+            0x15 => pc += if a == k { jt } else { jf },
+            0x06 => return k,
+            c => panic!("opcode {c:#x} not in our filters"),
+        }
+    }
+}
+
+#[test]
+fn nd_filter_takes_neighbour_discovery_only() {
+    use super::bpf;
+    use crate::frame::{arp_probe, dad_ns, NS_FRAME_LEN};
+    let t: core::net::Ipv6Addr = "2001:db8::200".parse().unwrap();
+    let mut ns = [0u8; NS_FRAME_LEN];
+    dad_ns(&mut ns, MAC, t).unwrap();
+    assert_eq!(run_bpf(&bpf::ND_FILTER, &ns), u32::MAX);
+    let mut na = ns;
+    na[54] = 136;
+    assert_eq!(run_bpf(&bpf::ND_FILTER, &na), u32::MAX);
+    for (at, v) in [(54, 128u8), (54, 134), (54, 137), (20, 17), (12, 0x08)] {
+        let mut other = ns;
+        other[at] = v;
+        assert_eq!(run_bpf(&bpf::ND_FILTER, &other), 0, "byte {at} = {v}");
+    }
+    assert_eq!(run_bpf(&bpf::ND_FILTER, &ns[..54]), 0);
+    let mut arp = [0u8; 42];
+    arp_probe(&mut arp, MAC, Ipv4Addr::new(192, 0, 2, 1)).unwrap();
+    assert_eq!(run_bpf(&bpf::ND_FILTER, &arp), 0);
+    assert_eq!(run_bpf(&bpf::ARP_FILTER, &arp), u32::MAX);
+    assert_eq!(run_bpf(&bpf::ARP_FILTER, &ns), 0);
+}

@@ -486,6 +486,7 @@ fn wall_clock_limit_in_parallel_runs() {
                         Some(&link(true, true)),
                         Some(&a),
                         Exit::Success,
+                        None,
                         i == 2,
                     );
                     (o, t.elapsed())
@@ -791,4 +792,30 @@ fn no_policy_means_builtin() {
     );
     assert_eq!(o.exit, Exit::ErrGeneric);
     assert!(validate_in(&f.dirs, &p).is_ok());
+}
+
+#[test]
+fn observe_carries_the_split_brain_check() {
+    let env = Env(vec![("OCF_RESKEY_ip".to_owned(), b"192.0.2.10".to_vec())]);
+    let (p, ctx) = (
+        Params::parse(&env).unwrap(),
+        OpContext::parse(&env).unwrap(),
+    );
+    let st = state::State::empty();
+    let api = ApiVersion::default();
+    let l = link(true, true);
+    let o = |c| observe(&p, &ctx, api, Some(&l), None, Exit::Success, c, &st);
+    let none = o(None);
+    assert!(!none.has(flag::CONFLICT_CHECKED) && !none.has(flag::CONFLICT));
+    let clean = o(Some(None));
+    assert!(clean.has(flag::CONFLICT_CHECKED) && !clean.has(flag::CONFLICT));
+    assert_eq!(clean.conflict(), None);
+    let mac = [0x02, 0, 0, 0, 0, 0x99];
+    let hit = o(Some(Some(mac)));
+    assert!(hit.has(flag::CONFLICT_CHECKED | flag::CONFLICT));
+    assert_eq!(hit.conflict(), Some(mac));
+    // The agent writes ABI 1.1 observations; the encoding carries the MAC at 664.
+    let b = hit.encode();
+    assert_eq!(&b[0..4], &0x0001_0001u32.to_le_bytes());
+    assert_eq!(&b[664..670], &mac);
 }

@@ -695,6 +695,56 @@ impl Backend for Sys {
         Ok(())
     }
 
+    fn probe_v6(&mut self, link: &Link, ip: Ipv6Addr, wait: Duration) -> Result<Option<[u8; 6]>> {
+        // As for IPv4: carp(4) arbitrates a CARP address.
+        let Some(mac) = link.mac.filter(|_| !self.carp) else {
+            return Ok(None);
+        };
+        let mut f = [0u8; frame::NS_FRAME_LEN];
+        let n = frame::dad_ns(&mut f, mac, ip)
+            .map_err(|_| SysError::new("neighbour solicitation", libc::EINVAL))?;
+        let fd = self.bpf_for(&link.name)?;
+        let mut one: u32 = 1;
+        ioctl(fd, bpf::BIOCIMMEDIATE, &mut one, "BIOCIMMEDIATE")?;
+        let insns = bpf::ND_FILTER;
+        let mut prog = BpfProgram {
+            len: insns.len() as u32,
+            insns: insns.as_ptr(),
+        };
+        ioctl(fd, bpf::BIOCSETF, &mut prog, "BIOCSETF")?;
+        let mut blen: u32 = 0;
+        ioctl(fd, bpf::BIOCGBLEN, &mut blen, "BIOCGBLEN")?;
+        let mut buf = vec![0u8; blen as usize];
+        // bpf writes go out on the link only, not into the local stack, so our own address
+        // is not disturbed by our own solicitation.
+        // SAFETY: f holds n initialised bytes.
+        if unsafe { libc::write(fd.as_raw_fd(), f.as_ptr().cast(), n) } < 0 {
+            return Err(SysError::last("bpf write (neighbour solicitation)"));
+        }
+        let deadline = Instant::now() + wait;
+        loop {
+            if !super::wait_readable(fd.as_fd(), deadline)? {
+                return Ok(None);
+            }
+            // SAFETY: buf is a live buffer of exactly the size BIOCGBLEN asked for.
+            let got = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if got < 0 {
+                let e = SysError::last("bpf read");
+                if e.is(libc::EINTR) || e.is(libc::EAGAIN) {
+                    continue;
+                }
+                return Err(e);
+            }
+            for pkt in bpf::Records::new(&buf[..got as usize]) {
+                if let Some(p) = frame::NdPacket::parse(pkt) {
+                    if p.conflicts(ip, mac) {
+                        return Ok(Some(p.src_mac));
+                    }
+                }
+            }
+        }
+    }
+
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
         if self.carp {
             // carp(4) sends its own announcements when this node becomes master; one from a

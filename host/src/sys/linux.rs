@@ -1,7 +1,7 @@
 //! Linux backend: rtnetlink for addresses, links and routes; a packet socket for gratuitous
 //! ARP; a raw ICMPv6 socket for unsolicited neighbour advertisements.
 
-use super::{Addr, Backend, Counters, Link, LinkRef, Result, Route, SysError};
+use super::{Addr, Backend, Candidate, Counters, Link, LinkRef, Result, Route, SysError};
 use crate::agent::broadcast_for;
 use ifaddr_core::addr::Family;
 use ifaddr_core::linux::{self as nl, AddrInfo, LinkInfo, Messages, RouteInfo};
@@ -396,6 +396,46 @@ impl Backend for Sys {
         }))
     }
 
+    fn routes(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Vec<Candidate>> {
+        let seq = self.next_seq();
+        let mut req = [0u8; 32];
+        let len = nl::get_routes(&mut req, seq, Family::of(ip))
+            .map_err(|_| SysError::new("RTM_GETROUTE", libc::ENOBUFS))?;
+        let mut all: Vec<RouteInfo> = Vec::new();
+        self.transact(&req[..len], seq, "RTM_GETROUTE", |m| {
+            if m.ty != nl::RTM_NEWROUTE {
+                return;
+            }
+            let Ok(r) = RouteInfo::parse(m.payload) else {
+                return;
+            };
+            if r.is_connected_cover(ip) && index.is_none_or(|i| r.oif == Some(i)) {
+                all.push(r);
+            }
+        })?;
+        // The order `route` picks in: its choice comes first.
+        all.sort_by(|a, b| {
+            if nl::better_route(a, b) {
+                std::cmp::Ordering::Less
+            } else if nl::better_route(b, a) {
+                std::cmp::Ordering::Greater
+            } else {
+                std::cmp::Ordering::Equal
+            }
+        });
+        Ok(all
+            .iter()
+            .filter_map(|r| {
+                Some(Candidate {
+                    dst: r.dst?,
+                    prefix: r.dst_len,
+                    index: r.oif?,
+                    metric: Some(r.priority),
+                })
+            })
+            .collect())
+    }
+
     fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()> {
         let mut flags = 0;
         if p.nodad {
@@ -503,6 +543,18 @@ impl Backend for Sys {
         Ok(())
     }
 
+    fn probe_v6(
+        &mut self,
+        link: &Link,
+        ip: std::net::Ipv6Addr,
+        wait: Duration,
+    ) -> Result<Option<[u8; 6]>> {
+        match link.mac {
+            Some(mac) => probe_nd(link, mac, ip, wait),
+            None => Ok(None),
+        }
+    }
+
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
         let Some(mac) = link.mac else { return Ok(()) };
         let ready = match (&self.announcer, ip) {
@@ -524,12 +576,10 @@ impl Backend for Sys {
 /// A packet socket for ARP on `link`, bound to it so that only its frames are received.
 fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
     let proto = ifaddr_core::frame::ETHERTYPE_ARP.to_be();
-    let fd = socket(
-        libc::AF_PACKET,
-        libc::SOCK_RAW,
-        i32::from(proto),
-        "packet socket",
-    )?;
+    // Protocol 0: the socket receives nothing until bound. Created with the protocol, it
+    // would be hooked to every interface at once, and binding it to one would unhook it
+    // first, waiting for an RCU grace period (10 ms or more on a busy machine).
+    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, 0, "packet socket")?;
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sll.sll_family = libc::AF_PACKET as u16;
@@ -591,6 +641,7 @@ fn probe_arp(
     let n = ifaddr_core::frame::arp_probe(&mut frame, mac, ip)
         .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
     let (fd, to) = arp_socket(link)?;
+    let fd = CloseLater(fd);
     send_frame(&fd, &to, &frame[..n], "send ARP probe")?;
     let deadline = Instant::now() + wait;
     let mut buf = [0u8; 256];
@@ -621,6 +672,113 @@ fn probe_arp(
         if let Some(p) = ifaddr_core::frame::ArpPacket::parse(&buf[..got as usize]) {
             if p.conflicts(ip, mac) {
                 return Ok(Some(p.sender_mac));
+            }
+        }
+    }
+}
+
+/// A packet socket for IPv6 frames on `link`, bound to it. Frames we send through it go out
+/// on the link only: the local IPv6 stack never sees them, so our own address is not
+/// disturbed by our own solicitation (the kernel would answer one it received, and a
+/// tentative address of ours would fail its detection).
+fn ipv6_packet_socket(link: &Link) -> Result<OwnedFd> {
+    let proto = ifaddr_core::frame::ETHERTYPE_IPV6.to_be();
+    // Protocol 0: the socket receives nothing until bound. Created with the protocol, it
+    // would be hooked to every interface at once, and binding it to one would unhook it
+    // first, waiting for an RCU grace period (10 ms or more on a busy machine).
+    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, 0, "packet socket")?;
+    // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
+    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    sll.sll_family = libc::AF_PACKET as u16;
+    sll.sll_protocol = proto;
+    sll.sll_ifindex = link.index as i32;
+    // SAFETY: sll is a valid sockaddr_ll of the size passed.
+    let r = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&sll as *const libc::sockaddr_ll).cast(),
+            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(SysError::last("bind packet socket"));
+    }
+    Ok(fd)
+}
+
+/// Closing the last reference to a packet socket waits for an RCU grace period
+/// (`packet_release` calls `synchronize_net`), 10 ms or more on a busy machine. A probe's
+/// socket is handed to a short-lived background process, which holds it past our close and
+/// pays that wait instead, so the monitor reports at the end of its listening window.
+struct CloseLater(OwnedFd);
+
+impl std::ops::Deref for CloseLater {
+    type Target = OwnedFd;
+    fn deref(&self) -> &OwnedFd {
+        &self.0
+    }
+}
+
+impl Drop for CloseLater {
+    fn drop(&mut self) {
+        // The child keeps its copy of the descriptor until well after ours is closed (when
+        // this returns), then exits; if forking fails, we pay the wait ourselves.
+        if let crate::Fork::Child = crate::background() {
+            std::thread::sleep(Duration::from_millis(200));
+            crate::exit_now(0);
+        }
+    }
+}
+
+/// Send a DAD neighbour solicitation for `ip` and listen `wait` for a neighbour discovery
+/// packet from another host that claims it.
+fn probe_nd(
+    link: &Link,
+    mac: [u8; 6],
+    ip: std::net::Ipv6Addr,
+    wait: Duration,
+) -> Result<Option<[u8; 6]>> {
+    use ifaddr_core::frame;
+    let mut ns = [0u8; frame::NS_FRAME_LEN];
+    let n =
+        frame::dad_ns(&mut ns, mac, ip).map_err(|_| SysError::new("NS frame", libc::ENOBUFS))?;
+    let fd = CloseLater(ipv6_packet_socket(link)?);
+    // The frame is complete (SOCK_RAW); the address only names the interface.
+    // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
+    let mut to: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+    to.sll_family = libc::AF_PACKET as u16;
+    to.sll_protocol = frame::ETHERTYPE_IPV6.to_be();
+    to.sll_ifindex = link.index as i32;
+    to.sll_halen = 6;
+    to.sll_addr[..6].copy_from_slice(&ns[..6]);
+    send_frame(&fd, &to, &ns[..n], "send neighbour solicitation")?;
+    let deadline = Instant::now() + wait;
+    let mut buf = [0u8; 2048];
+    loop {
+        if !super::wait_readable(fd.as_fd(), deadline)? {
+            return Ok(None);
+        }
+        // SAFETY: sockaddr_ll is plain old data; the kernel fills it in.
+        let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
+        let mut from_len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
+        // SAFETY: buf and from are live, writable and their sizes are passed.
+        let got = unsafe {
+            libc::recvfrom(
+                fd.as_raw_fd(),
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                libc::MSG_DONTWAIT,
+                (&mut from as *mut libc::sockaddr_ll).cast(),
+                &mut from_len,
+            )
+        };
+        if got < 0 || from.sll_pkttype == libc::PACKET_OUTGOING {
+            continue;
+        }
+        let got = (got as usize).min(buf.len());
+        if let Some(p) = frame::NdPacket::parse(&buf[..got]) {
+            if p.conflicts(ip, mac) {
+                return Ok(Some(p.src_mac));
             }
         }
     }

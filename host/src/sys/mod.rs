@@ -5,7 +5,7 @@
 use ifaddr_core::ifname::IfName;
 use ifaddr_core::params::Params;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
 #[cfg(target_os = "linux")]
@@ -60,6 +60,17 @@ pub struct Addr {
 pub struct Route {
     pub index: u32,
     pub prefix: u8,
+}
+
+/// A connected route covering an address, as `explain` lists the candidates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    /// The route's destination network.
+    pub dst: IpAddr,
+    pub prefix: u8,
+    pub index: u32,
+    /// The route's metric, where the OS has one.
+    pub metric: Option<u32>,
 }
 
 /// Which interface to look at.
@@ -119,6 +130,21 @@ pub trait Backend {
     /// The best connected route covering `ip` (on interface `index` when given): longest
     /// prefix, then lowest metric, then lowest interface index.
     fn route(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Route>>;
+    /// Every connected route [`Backend::route`] chooses among, best first in its order (so the
+    /// first is its answer). For `explain`; a backend that cannot list them gives the chosen
+    /// one alone, without a metric.
+    fn routes(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Vec<Candidate>> {
+        Ok(self
+            .route(ip, index)?
+            .map(|r| Candidate {
+                dst: network(ip, r.prefix),
+                prefix: r.prefix,
+                index: r.index,
+                metric: None,
+            })
+            .into_iter()
+            .collect())
+    }
     /// Add `ip/prefix` to `link`. Fails with `EEXIST` if it is there already.
     fn add(&mut self, link: &Link, p: &Params, prefix: u8) -> Result<()>;
     /// Remove exactly `ip/prefix` from `link`.
@@ -147,6 +173,19 @@ pub trait Backend {
     /// IPv4 duplicate check: send an ARP probe for `ip` on `link` and listen for `wait`.
     /// `Some(mac)` is the hardware address of a host that already uses `ip`.
     fn probe(&mut self, link: &Link, ip: Ipv4Addr, wait: Duration) -> Result<Option<[u8; 6]>>;
+    /// IPv6 counterpart of [`Backend::probe`]: send a duplicate-address-detection neighbour
+    /// solicitation for `ip` (from `::`) on `link` and listen for `wait`. `Some(mac)` is the
+    /// hardware address of another host that advertises `ip` (or is detecting it).
+    fn probe_v6(&mut self, link: &Link, ip: Ipv6Addr, wait: Duration) -> Result<Option<[u8; 6]>>;
+}
+
+/// The network `ip/prefix` lies in.
+pub fn network(ip: &IpAddr, prefix: u8) -> IpAddr {
+    use ifaddr_core::addr::{v4_mask, v6_mask};
+    match ip {
+        IpAddr::V4(a) => IpAddr::V4((u32::from(*a) & u32::from(v4_mask(prefix))).into()),
+        IpAddr::V6(a) => IpAddr::V6((u128::from(*a) & u128::from(v6_mask(prefix))).into()),
+    }
 }
 
 /// Whether this process runs with root's privileges.

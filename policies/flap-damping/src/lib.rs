@@ -1,7 +1,8 @@
 //! `flap-damping`: fail only after `bad` consecutive bad observations.
 //!
 //! An observation is bad when the interface is missing, down or without carrier, the address
-//! is absent or duplicated, or the agent's own check failed. The count of consecutive bad
+//! is absent or duplicated, another host answers for it (the depth-20 check), or the agent's
+//! own check failed. The count of consecutive bad
 //! observations lives in the state blob (one little-endian `u64`); a good observation
 //! resets it.
 //!
@@ -34,6 +35,11 @@ fn badness(o: &Observation) -> Option<(u32, &'static str)> {
         Some((reason::ADDRESS_MISSING, "address is not configured"))
     } else if o.has(flag::ADDR_DUPLICATED) {
         Some((reason::ADDRESS_DUPLICATED, "duplicate address detected"))
+    } else if o.has(flag::CONFLICT) {
+        Some((
+            reason::ADDRESS_CONFLICT,
+            "another host answers for the address",
+        ))
     } else if o.builtin != 0 {
         Some((reason::NONE, "the agent's own check failed"))
     } else {
@@ -159,6 +165,20 @@ mod tests {
             (v.decision(), v.reason),
             (Some(Decision::Failed), reason::LINK_DOWN)
         );
+    }
+
+    #[test]
+    fn split_brain_counts_as_bad() {
+        let mut o = Observation::new();
+        o.flags = HEALTHY | flag::CONFLICT_CHECKED | flag::CONFLICT;
+        o.set_args(b"bad=1");
+        let v = decide(&o);
+        assert_eq!(
+            (v.decision(), v.reason),
+            (Some(Decision::Failed), reason::ADDRESS_CONFLICT)
+        );
+        o.flags = HEALTHY | flag::CONFLICT_CHECKED;
+        assert_eq!(decide(&o).decision(), Some(Decision::Running));
     }
 
     #[test]

@@ -44,6 +44,70 @@ pub use ifaddr_core::policy::text;
 pub mod sim;
 pub use sim::Sim;
 
+/// A message of at most [`MESSAGE_MAX`] bytes built with `write!` (no allocator): what does
+/// not fit is cut off.
+///
+/// ```
+/// use core::fmt::Write;
+/// let mut t = ifaddr_policy::Text::new();
+/// let _ = write!(t, "held by {}", ifaddr_policy::Mac([2, 0, 0, 0, 0, 0x99]));
+/// assert_eq!(t.as_str(), "held by 02:00:00:00:00:99");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Text {
+    b: [u8; MESSAGE_MAX],
+    n: usize,
+}
+
+impl Text {
+    pub const fn new() -> Text {
+        Text {
+            b: [0; MESSAGE_MAX],
+            n: 0,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        let mut n = self.n;
+        loop {
+            if let Ok(s) = core::str::from_utf8(&self.b[..n]) {
+                return s;
+            }
+            n -= 1;
+        }
+    }
+}
+
+impl Default for Text {
+    fn default() -> Self {
+        Text::new()
+    }
+}
+
+impl core::fmt::Write for Text {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let take = s.len().min(self.b.len() - self.n);
+        self.b[self.n..self.n + take].copy_from_slice(&s.as_bytes()[..take]);
+        self.n += take;
+        Ok(())
+    }
+}
+
+/// A hardware address, displayed as `02:00:5e:10:00:01` (e.g. [`Observation::conflict`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mac(pub [u8; 6]);
+
+impl core::fmt::Display for Mac {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let m = self.0;
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
 /// Read `N` little-endian `u64` words from a state blob; missing words are zero.
 pub fn load_words<const N: usize>(blob: &[u8]) -> [u64; N] {
     let mut w = [0u64; N];
@@ -141,6 +205,26 @@ fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_and_mac() {
+        use core::fmt::Write;
+        let mut t = Text::new();
+        write!(t, "x {}", Mac([0xde, 0xad, 0, 1, 2, 0xff])).unwrap();
+        assert_eq!(t.as_str(), "x de:ad:00:01:02:ff");
+        let mut t = Text::new();
+        for _ in 0..100 {
+            let _ = t.write_str("é");
+        }
+        assert_eq!(t.as_str().len(), MESSAGE_MAX);
+        let mut t = Text::new();
+        let _ = t.write_str("a");
+        for _ in 0..100 {
+            let _ = t.write_str("é");
+        }
+        // 1 + 63 * 2 = 127 bytes of whole characters; the half character is not shown.
+        assert_eq!(t.as_str().len(), 127);
+    }
 
     #[test]
     fn words_round_trip() {

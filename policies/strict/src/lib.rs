@@ -5,13 +5,15 @@
 //! | address absent                                | not running (7), address-missing  |
 //! | interface missing, down or without carrier    | failed (1)                        |
 //! | IPv6 duplicate address detection failed       | failed (1), address-duplicated    |
+//! | another host answers for it (depth 20, ABI 1.1) | failed (1), address-conflict    |
 //! | IPv6 tentative or deprecated                  | degraded (190)                    |
 //! | otherwise                                     | running (0)                       |
 //!
 //! `policy_args`: none.
 #![cfg_attr(target_arch = "wasm32", no_std)]
 
-use ifaddr_policy::{flag, reason, Observation, Verdict};
+use core::fmt::Write;
+use ifaddr_policy::{flag, reason, Mac, Observation, Text, Verdict};
 
 ifaddr_policy::policy!(decide);
 
@@ -32,6 +34,11 @@ pub fn decide(o: &Observation) -> Verdict {
     if o.has(flag::ADDR_DUPLICATED) {
         return Verdict::failed(reason::ADDRESS_DUPLICATED)
             .with_message("duplicate address detected");
+    }
+    if let Some(mac) = o.conflict() {
+        let mut t = Text::new();
+        let _ = write!(t, "split brain: {} also answers for the address", Mac(mac));
+        return Verdict::failed(reason::ADDRESS_CONFLICT).with_message(t.as_str());
     }
     if o.has(flag::ADDR_TENTATIVE) {
         return Verdict::degraded(reason::ADDRESS_TENTATIVE).with_message("address is tentative");
@@ -90,6 +97,24 @@ mod tests {
         assert_eq!(
             with(HEALTHY | flag::ADDR_DEPRECATED),
             (Some(Decision::Degraded), reason::ADDRESS_DEPRECATED)
+        );
+    }
+
+    #[test]
+    fn split_brain_fails() {
+        let mut o = Observation::new();
+        o.flags = HEALTHY | flag::CONFLICT_CHECKED;
+        assert_eq!(decide(&o).decision(), Some(Decision::Running));
+        o.set(flag::CONFLICT, true);
+        o.conflict_mac = [0x02, 0, 0, 0, 0, 0x99];
+        let v = decide(&o);
+        assert_eq!(
+            (v.decision(), v.reason),
+            (Some(Decision::Failed), reason::ADDRESS_CONFLICT)
+        );
+        assert_eq!(
+            v.message_bytes(),
+            b"split brain: 02:00:00:00:00:99 also answers for the address"
         );
     }
 
