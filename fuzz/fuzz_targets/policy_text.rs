@@ -28,6 +28,8 @@ fn as_text(o: &Observation) -> String {
         ("start_known", flag::START_KNOWN),
         ("probe", flag::PROBE),
         ("degraded_supported", flag::DEGRADED_SUPPORTED),
+        ("conflict_checked", flag::CONFLICT_CHECKED),
+        ("conflict", flag::CONFLICT),
     ];
     for (k, bit) in flags {
         let _ = write!(s, "{k}={} ", u8::from(o.flags & bit != 0));
@@ -53,6 +55,12 @@ fn as_text(o: &Observation) -> String {
     for (k, v) in n {
         let _ = write!(s, "{k}={v} ");
     }
+    let m = o.conflict_mac;
+    let _ = write!(
+        s,
+        "conflict_mac={:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x} ",
+        m[0], m[1], m[2], m[3], m[4], m[5]
+    );
     s.push_str("state=");
     for b in o.state() {
         let _ = write!(s, "{b:02x}");
@@ -81,7 +89,7 @@ fuzz_target!(|data: &[u8]| {
                 }
                 let canon = as_text(&o);
                 let mut fresh = Observation::new();
-                assert_eq!(text::apply(&mut fresh, &canon), Ok(30), "{canon}");
+                assert_eq!(text::apply(&mut fresh, &canon), Ok(33), "{canon}");
                 let mut want = o;
                 want.ip = fresh.ip;
                 want.family = fresh.family;

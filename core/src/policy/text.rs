@@ -41,6 +41,8 @@ pub const KEYS: &[&str] = &[
     "start_known",
     "probe",
     "degraded_supported",
+    "conflict_checked",
+    "conflict",
     "now_ms",
     "since_start_ms",
     "interval_ms",
@@ -61,6 +63,7 @@ pub const KEYS: &[&str] = &[
     "ifname",
     "args",
     "state",
+    "conflict_mac",
 ];
 
 /// The flag bit a key names.
@@ -79,6 +82,8 @@ fn flag_bit(key: &str) -> Option<u32> {
         "start_known" => flag::START_KNOWN,
         "probe" => flag::PROBE,
         "degraded_supported" => flag::DEGRADED_SUPPORTED,
+        "conflict_checked" => flag::CONFLICT_CHECKED,
+        "conflict" => flag::CONFLICT,
         _ => return None,
     })
 }
@@ -104,6 +109,8 @@ pub enum TextErrorKind {
     TooLong(usize, usize),
     /// `state` is not hex digits, two per byte.
     NotHex,
+    /// `conflict_mac` is not six hex bytes separated by `:`.
+    NotAMac,
 }
 
 /// A refused word: its key (the whole word when it has no `=`), its value and why.
@@ -133,6 +140,9 @@ impl fmt::Display for TextError<'_> {
                 write!(f, "{k} is {n} bytes, more than {max}")
             }
             TextErrorKind::NotHex => write!(f, "{k}: `{v}` is not hex, two digits per byte"),
+            TextErrorKind::NotAMac => {
+                write!(f, "{k}: `{v}` is not a MAC address like 02:00:5e:00:00:01")
+            }
         }
     }
 }
@@ -223,6 +233,23 @@ fn set(o: &mut Observation, key: &str, v: &str) -> Result<(), TextErrorKind> {
                 }
             }
             o.set_state(&blob[..b.len() / 2]);
+        }
+        "conflict_mac" => {
+            let mut mac = [0u8; 6];
+            let mut parts = v.split(':');
+            for m in &mut mac {
+                match parts.next().map(str::as_bytes) {
+                    Some(&[h, l]) => match (hex_digit(h), hex_digit(l)) {
+                        (Some(h), Some(l)) => *m = h << 4 | l,
+                        _ => return Err(TextErrorKind::NotAMac),
+                    },
+                    _ => return Err(TextErrorKind::NotAMac),
+                }
+            }
+            if parts.next().is_some() {
+                return Err(TextErrorKind::NotAMac);
+            }
+            o.conflict_mac = mac;
         }
         _ => return Err(TextErrorKind::UnknownKey),
     }
@@ -354,11 +381,39 @@ mod tests {
                 "ifname" => "eth1",
                 "args" => "a=1",
                 "state" => "00",
+                "conflict_mac" => "02:00:5e:00:00:99",
                 _ => "1",
             };
             let mut o = Observation::new();
             let word = std::format!("{key}={value}");
             assert_eq!(apply(&mut o, &word), Ok(1), "{word}");
+        }
+    }
+
+    #[test]
+    fn conflict_keys() {
+        let mut o = sample(7);
+        assert_eq!(
+            apply(
+                &mut o,
+                "conflict_checked=1 conflict=1 conflict_mac=02:00:5E:00:00:99"
+            ),
+            Ok(3)
+        );
+        assert!(o.has(flag::CONFLICT_CHECKED) && o.has(flag::CONFLICT));
+        assert_eq!(o.conflict_mac, [2, 0, 0x5e, 0, 0, 0x99]);
+        let before = o.clone();
+        for bad in [
+            "conflict_mac=02:00:5e:00:00",
+            "conflict_mac=02:00:5e:00:00:99:01",
+            "conflict_mac=2:00:5e:00:00:99",
+            "conflict_mac=02-00-5e-00-00-99",
+            "conflict_mac=0g:00:5e:00:00:99",
+            "conflict_mac=",
+        ] {
+            let e = apply(&mut o, bad).unwrap_err();
+            assert_eq!(e.kind, TextErrorKind::NotAMac, "{bad}");
+            assert_eq!(o, before, "{bad} changed the observation");
         }
     }
 

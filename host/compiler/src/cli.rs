@@ -34,9 +34,10 @@ new      write a new policy crate NAME into DIR (default ./NAME): Cargo.toml, th
 
 keys (--set, --replay): flags addr_present addr_tentative addr_duplicated addr_deprecated
 link_present link_up link_running link_carrier link_loopback counters start_known probe
-degraded_supported (0 or 1); numbers now_ms since_start_ms interval_ms timeout_ms depth
-monitors mtu ifindex prefix builtin rx_packets tx_packets rx_errors tx_errors rx_dropped
-tx_dropped; ip, ifname, args (no spaces), state (hex)
+degraded_supported conflict_checked conflict (0 or 1); numbers now_ms since_start_ms
+interval_ms timeout_ms depth monitors mtu ifindex prefix builtin rx_packets tx_packets
+rx_errors tx_errors rx_dropped tx_dropped; ip, ifname, args (no spaces), state (hex),
+conflict_mac (02:00:5e:00:00:01)
 ";
 
 /// What the command line asked for.
