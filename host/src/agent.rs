@@ -451,6 +451,10 @@ impl<B: Backend> Agent<'_, B> {
                     self.wait_dad(&t)?;
                 }
                 log::info(&format!("{ip}/{} is already on {name}", a.prefix));
+                // Announce it all the same: clients may have learnt another node's address
+                // for it (a split brain just resolved, an address added by hand).
+                let foreground = if self.p.arp_bg { 0 } else { self.p.arp_count };
+                self.announce(&t.link, self.p.arp_count, foreground);
                 return Ok(Exit::Success);
             }
             // Replace path: the same address with another prefix (or a failed DAD) goes first.

@@ -235,3 +235,22 @@ fn stop_ends_the_announcer_process_and_its_file() {
     assert_eq!(left, 0, "files left in {}", dir.display());
     let _ = std::fs::remove_dir_all(&rsctmp);
 }
+
+/// A start that finds the address already there (added by hand, or left by a split brain that
+/// Pacemaker just resolved) announces it all the same, so clients that learnt another node's
+/// hardware address for it come back: IPv4 and IPv6.
+#[test]
+fn start_on_an_address_already_there_announces_it() {
+    for (tag, ip, cidr) in [("G", V4, "24"), ("H", V6, "64")] {
+        let lab = Lab::new(tag);
+        lab.sh(&format!("ip addr add {ip}/{cidr} dev v1 nodad"));
+        let e = env(ip, "2", "50");
+        let cap = Capture::start(&lab.peer, "v1p", ip.parse::<IpAddr>().unwrap());
+        let r = lab.run("start", &e);
+        assert_eq!(r.code, 0, "start: {r:?}");
+        std::thread::sleep(Duration::from_millis(400));
+        let seen = cap.finish();
+        assert_eq!(seen.len(), 2, "{ip}: {} announcements, not 2", seen.len());
+        assert_eq!(lab.run("stop", &e).code, 0);
+    }
+}
