@@ -31,7 +31,8 @@ pub const CARGO_GENERATE_RPM: (&str, &str) = ("cargo-generate-rpm", "0.21.1");
 
 /// `cargo xtask packages [--target T] [--test]`: make (and check) the packages again from the
 /// tree `cargo xtask dist --target T` staged, without building; `--test` also installs them
-/// (this machine's architecture only).
+/// (this machine's architecture only). `--freebsd-plist TARBALL`: only check the port's
+/// pkg-plist against a FreeBSD release tarball.
 pub fn run_packages(args: &[String]) -> Result<(), String> {
     let mut target = crate::dist::MUSL.to_owned();
     let mut test = false;
@@ -40,6 +41,10 @@ pub fn run_packages(args: &[String]) -> Result<(), String> {
         match a.as_str() {
             "--target" => target = it.next().ok_or("--target needs a value")?.clone(),
             "--test" => test = true,
+            "--freebsd-plist" => {
+                let tarball = it.next().ok_or("--freebsd-plist needs a tarball")?;
+                return check_freebsd_plist(Path::new(tarball));
+            }
             other => return Err(format!("packages: unknown argument `{other}`")),
         }
     }
