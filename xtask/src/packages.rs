@@ -1,12 +1,21 @@
 //! The `.deb` and `.rpm` that `cargo xtask dist` makes for the Linux targets, and their tests.
 //!
 //! Both are made from the staged release tree (`dist::stage`), never from a build of their
-//! own, so they hold exactly what the tarball holds: cargo-deb and cargo-generate-rpm (pinned
-//! below, installed with `cargo install --locked` when missing) read the package metadata in
-//! `host/Cargo.toml`, whose assets start with the `target/release/` prefix both tools resolve
-//! to `<target dir>/<T>/release/`; here the target dir is `target/pkg` and
-//! `target/pkg/<T>/release` is a symbolic link to the staged tree. The Debian-only files
-//! (maintainer scripts, changelog, copyright, lintian overrides) are in `packaging/debian/`.
+//! own, so they hold exactly what the tarball holds.
+//!
+//! - The `.deb`: cargo-deb (pinned below, installed with `cargo install --locked` when
+//!   missing) reads the package metadata in `host/Cargo.toml`, whose assets start with the
+//!   `target/release/` prefix cargo-deb resolves to `<target dir>/<T>/release/`; here the
+//!   target dir is `target/pkg` and `target/pkg/<T>/release` is a symbolic link to the staged
+//!   tree. The Debian-only files (maintainer scripts, changelog, copyright, lintian
+//!   overrides) are in `packaging/debian/`. cargo-deb writes every directory 0755, so
+//!   postinst makes `/var/cache/ifaddr` 0700 (all a maintainer script does at install).
+//! - The `.rpm`: rpmbuild (Debian's `rpm` package; RPM's own builder) with
+//!   `packaging/rpm/ifaddr.spec`, whose `%install` copies the staged tree and whose `%files`
+//!   give every mode, owner and owned directory (`/var/cache/ifaddr` 0700); no scriptlet.
+//!   (cargo-generate-rpm 0.21.1 was tried first: its `dir = true` entries fail with "No such
+//!   file or directory", so it could not own the 0700 directory without a scriptlet, and it
+//!   took 33 minutes to `cargo install` on the shared build machine.)
 //!
 //! [`build`] (every `dist` of a Linux target, both architectures) makes both packages and
 //! checks them without installing: the file lists, modes and owners against the staged tree,
@@ -25,9 +34,8 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-/// The packaging tools, pinned: `cargo install --locked <crate>@<version>`.
+/// The `.deb`'s tool, pinned: `cargo install --locked <crate>@<version>`.
 pub const CARGO_DEB: (&str, &str) = ("cargo-deb", "3.8.0");
-pub const CARGO_GENERATE_RPM: (&str, &str) = ("cargo-generate-rpm", "0.21.1");
 
 /// `cargo xtask packages [--target T] [--test]`: make (and check) the packages again from the
 /// tree `cargo xtask dist --target T` staged, without building; `--test` also installs them
@@ -161,7 +169,6 @@ pub fn build(target: &str, stage: &Path) -> Result<Packages, String> {
     check_changelog(&format!("{v}-{REVISION}"))?;
     crate::deps::apt(APT)?;
     ensure_cargo_tool(CARGO_DEB)?;
-    ensure_cargo_tool(CARGO_GENERATE_RPM)?;
 
     // target/pkg/<T>/release -> the staged tree (see the module docs).
     let pkg = root().join("target/pkg");
@@ -175,7 +182,19 @@ pub fn build(target: &str, stage: &Path) -> Result<Packages, String> {
     for p in [&out.deb, &out.rpm] {
         let _ = std::fs::remove_file(p);
     }
-    let epoch = std::env::var("SOURCE_DATE_EPOCH").unwrap_or_else(|_| "0".into());
+    // Reproducible times: SOURCE_DATE_EPOCH, else the last commit's (lintian refuses 1970).
+    let epoch = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(e) => e,
+        Err(_) => {
+            output(
+                Command::new("git")
+                    .current_dir(root())
+                    .args(["log", "-1", "--format=%ct"]),
+            )?
+            .trim()
+            .to_owned()
+        }
+    };
     run(cargo()
         .env("CARGO_TARGET_DIR", &pkg)
         .env("SOURCE_DATE_EPOCH", &epoch)
@@ -191,22 +210,27 @@ pub fn build(target: &str, stage: &Path) -> Result<Packages, String> {
         .args(["--deb-version", &format!("{v}-{REVISION}")])
         .arg("--output")
         .arg(&out.deb))?;
-    run(cargo()
+    let topdir = pkg.join("rpmbuild");
+    let _ = std::fs::remove_dir_all(&topdir);
+    let mut rpmbuild = Command::new("rpmbuild");
+    rpmbuild
         .env("SOURCE_DATE_EPOCH", &epoch)
-        .args([
-            "generate-rpm",
-            "-p",
-            "host",
-            "--target",
-            target,
-            "--arch",
-            rpm_arch,
-        ])
-        .args(["--payload-compress", "xz"])
-        .arg("--target-dir")
-        .arg(&pkg)
-        .arg("--output")
-        .arg(&out.rpm))?;
+        .args(["-bb", "--quiet", "--target", rpm_arch]);
+    for (k, val) in [
+        ("_topdir", topdir.to_string_lossy().into_owned()),
+        ("ifaddr_version", v.clone()),
+        ("ifaddr_release", REVISION.to_owned()),
+        ("stage", stage.to_string_lossy().into_owned()),
+    ] {
+        rpmbuild.arg("--define").arg(format!("{k} {val}"));
+    }
+    run(rpmbuild.arg(root().join("packaging/rpm/ifaddr.spec")))?;
+    let made = topdir
+        .join("RPMS")
+        .join(rpm_arch)
+        .join(out.rpm.file_name().unwrap());
+    std::fs::rename(&made, &out.rpm)
+        .map_err(|e| format!("mv {} {}: {e}", made.display(), out.rpm.display()))?;
     for p in [&out.deb, &out.rpm] {
         let size = std::fs::metadata(p)
             .map_err(|e| format!("{} was not made: {e}", p.display()))?
@@ -306,7 +330,9 @@ fn check_deb(deb: &Path, target: &str, staged: &BTreeMap<String, u32>) -> Result
             continue;
         }
         let path = f[5].trim_start_matches('.').to_owned();
-        files.insert(path, (mode_of(f[0]), f[1].to_owned()));
+        // cargo-deb writes numeric owners only.
+        let owner = if f[1] == "0/0" { "root/root" } else { f[1] };
+        files.insert(path, (mode_of(f[0]), owner.to_owned()));
     }
     compare("deb", &files, staged, &DEB_EXTRA)?;
     let (arch, _) = arches(target)?;
@@ -384,10 +410,25 @@ fn check_rpm(rpm: &Path, arch: &str, staged: &BTreeMap<String, u32>) -> Result<(
     if !scripts.trim().is_empty() {
         return Err(format!("rpm: has scriptlets: {scripts}"));
     }
-    run(Command::new("rpmlint")
-        .arg("--rpmlintrc")
+    let mut c = Command::new("rpmlint");
+    c.arg("--rpmlintrc")
         .arg(root().join("packaging/rpm/ifaddr.rpmlintrc"))
-        .arg(rpm))
+        .arg(rpm);
+    eprintln!("$ {}", show(&c));
+    let o = c.output().map_err(|e| format!("rpmlint: {e}"))?;
+    let text = String::from_utf8_lossy(&o.stdout);
+    eprint!("{text}");
+    let findings: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(": E: ") || l.contains(": W: "))
+        .collect();
+    if !findings.is_empty() {
+        return Err(format!(
+            "rpmlint: {} (filter the intended ones in packaging/rpm/ifaddr.rpmlintrc, with a reason)",
+            findings.join("; ")
+        ));
+    }
+    Ok(())
 }
 
 /// Run `f` with two network namespaces joined by a veth pair: `NS` holds `v1` with
