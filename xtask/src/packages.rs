@@ -358,7 +358,6 @@ fn check_deb(deb: &Path, target: &str, staged: &BTreeMap<String, u32>) -> Result
     }
     run(Command::new("lintian")
         .args(["--fail-on", "error,warning", "--display-level", ">=warning"])
-        .arg("--show-overrides")
         .arg(deb))
 }
 
