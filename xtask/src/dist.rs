@@ -166,6 +166,11 @@ pub fn build(target: &str, package: &str, ci: bool) -> Result<PathBuf, String> {
         if !have_std {
             debian_toolchain(&mut c, target)?;
             c.env("CARGO", DEBIAN_CARGO);
+            if target.contains("musl") {
+                // A standard library built from source has no self-contained musl start
+                // files (crt1.o, ...) in its sysroot: zig's musl brings its own.
+                flags.push_str("-C link-self-contained=no ");
+            }
         }
         c
     };
