@@ -493,8 +493,10 @@ fn snapshot(dir: &Path) -> Result<BTreeMap<String, i64>, String> {
 }
 
 /// Each example policy in `policies` answers validate-all and monitor with 0, loaded from
-/// the artifacts in `cache` (the default cache when `None`); the cache is left as it was, so
-/// nothing was compiled. The cache is root's alone (0700), its artifacts 0600.
+/// the artifacts in `cache` (through `IFADDR_CACHE_DIR` unless it is the agent's default):
+/// the agent answers 5 for a module without an artifact, and the cache is left as it was, so
+/// the shipped artifacts were used and nothing was compiled. The cache is root's alone
+/// (0700), its artifacts 0600.
 fn policies_run(ns: &str, agent: &Path, policies: &Path, cache: &Path) -> Result<(), String> {
     let meta = cache
         .symlink_metadata()
