@@ -409,10 +409,14 @@ fn check_rpm(rpm: &Path, arch: &str, staged: &BTreeMap<String, u32>) -> Result<(
     if !scripts.trim().is_empty() {
         return Err(format!("rpm: has scriptlets: {scripts}"));
     }
+    // rpmlint reads one rpmlintrc: the common filters and this architecture's, if any.
+    let read = |name: &str| std::fs::read_to_string(root().join("packaging/rpm").join(name));
+    let mut filters = read("ifaddr.rpmlintrc").map_err(|e| format!("ifaddr.rpmlintrc: {e}"))?;
+    filters.push_str(&read(&format!("ifaddr-{arch}.rpmlintrc")).unwrap_or_default());
+    let rc = root().join(format!("target/pkg/ifaddr-{arch}.rpmlintrc"));
+    std::fs::write(&rc, filters).map_err(|e| format!("{}: {e}", rc.display()))?;
     let mut c = Command::new("rpmlint");
-    c.arg("--rpmlintrc")
-        .arg(root().join("packaging/rpm/ifaddr.rpmlintrc"))
-        .arg(rpm);
+    c.arg("--rpmlintrc").arg(&rc).arg(rpm);
     eprintln!("$ {}", show(&c));
     let o = c.output().map_err(|e| format!("rpmlint: {e}"))?;
     let text = String::from_utf8_lossy(&o.stdout);
