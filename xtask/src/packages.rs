@@ -601,11 +601,7 @@ fn test_deb(deb: &Path) -> Result<(), String> {
         .unwrap_or(false);
     let agent = PathBuf::from("/usr/lib/ocf/resource.d/ifaddr/vip");
     if !installed {
-        for p in [
-            agent.as_path(),
-            Path::new("/usr/bin/ifaddrc"),
-            Path::new(CACHE),
-        ] {
+        for p in [agent.as_path(), Path::new("/usr/bin/ifaddrc")] {
             if p.exists() {
                 return Err(format!(
                     "{} exists and is not from the package: remove the ifaddr installed \
@@ -615,6 +611,31 @@ fn test_deb(deb: &Path) -> Result<(), String> {
             }
         }
     }
+    // An artifact cache left by something else (`cargo xtask bench` compiles into it) is put
+    // aside for the test and back afterwards: purge removes the cache.
+    let saved = PathBuf::from(format!("{CACHE}.saved-by-xtask-packages"));
+    let set_aside = !installed && Path::new(CACHE).exists();
+    if set_aside {
+        std::fs::rename(CACHE, &saved)
+            .map_err(|e| format!("mv {CACHE} {}: {e}", saved.display()))?;
+        eprintln!(
+            "packages: {CACHE} set aside as {} for the test",
+            saved.display()
+        );
+    }
+    let result = install_test_purge(deb, &agent);
+    if set_aside {
+        if Path::new(CACHE).exists() {
+            let _ = std::fs::remove_dir_all(CACHE);
+        }
+        std::fs::rename(&saved, CACHE)
+            .map_err(|e| format!("mv {} {CACHE}: {e}", saved.display()))?;
+        eprintln!("packages: {CACHE} put back");
+    }
+    result
+}
+
+fn install_test_purge(deb: &Path, agent: &Path) -> Result<(), String> {
     // As the README says: `apt-get install ./ifaddr_<version>_<arch>.deb` where it is.
     let name = deb.file_name().unwrap().to_string_lossy();
     run(apt_get()
@@ -623,10 +644,10 @@ fn test_deb(deb: &Path) -> Result<(), String> {
         .arg(format!("./{name}")))?;
     let listed = dpkg_list()?;
     let result = with_netns(&mut |ns| {
-        ocf_tester(ns, &agent)?;
+        ocf_tester(ns, agent)?;
         policies_run(
             ns,
-            &agent,
+            agent,
             Path::new("/usr/lib/ifaddr/policies"),
             Path::new(CACHE),
         )
