@@ -12,7 +12,8 @@
 //!    fails if it, or a dependency of it, pulls either in;
 //!    FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
 //!    own headers, amd64 and aarch64), and the release tarballs for both (`cargo xtask dist
-//!    --ci`: the agent and `ifaddrc` linked as FreeBSD 14 binaries);
+//!    --ci`: the agent and `ifaddrc` linked as FreeBSD 14 binaries; the port's pkg-plist
+//!    checked against each tarball's contents);
 //!    then the static Linux release (`cargo xtask dist --ci`), whose agent then runs the
 //!    example policies from the artifacts `ifaddrc` put in the tarball, with its `.deb` and
 //!    `.rpm` (checked against the tarball's tree, lintian, rpmlint); then those packages
