@@ -14,9 +14,14 @@
 //!    policy SDK `ifaddr-policy` (packaged, then built from the package);
 //!    FreeBSD: the header check (layouts, ioctl numbers and request bytes against FreeBSD's
 //!    own headers, amd64 and aarch64), and the release tarballs for both (`cargo xtask dist
-//!    --ci`: the agent and `ifaddrc` linked as FreeBSD 14 binaries);
+//!    --ci`: the agent and `ifaddrc` linked as FreeBSD 14 binaries; the port's pkg-plist
+//!    checked against each tarball's contents);
 //!    then the static Linux release (`cargo xtask dist --ci`), whose agent then runs the
-//!    example policies from the artifacts `ifaddrc` put in the tarball;
+//!    example policies from the artifacts `ifaddrc` put in the tarball, with its `.deb` and
+//!    `.rpm` (checked against the tarball's tree, lintian, rpmlint); then those packages
+//!    installed (`apt-get install ./ifaddr_*.deb`, `rpm --root` into a scratch root):
+//!    ocf-tester and the example policies against the installed agent, then purged
+//!    (xtask/src/packages.rs);
 //! 6. every fuzz target for a short fixed time;
 //! 7. the three-node Pacemaker cluster, IPv4 and IPv6, ifaddr and IPaddr2 (`cargo xtask e2e`);
 //! 8. the benchmark harness, once, to prove it works (`cargo xtask bench --quick`).
@@ -227,6 +232,11 @@ pub fn run_ci(argv: &[String]) -> Result<(), String> {
         step("static Linux release (dist --ci)", &mut || {
             crate::dist::run_dist(&args(&["--ci", "--target", crate::dist::MUSL]))?;
             static_release_runs()
+        })?;
+        // The .deb and .rpm that step made (and checked: contents, lintian, rpmlint),
+        // installed for real; aarch64 packages are made by a full `cargo xtask dist` only.
+        step("packages (.deb and .rpm installed)", &mut || {
+            crate::packages::test_installed(crate::dist::MUSL)
         })?;
         step("fuzz smoke run", &mut || crate::fuzz::run(&args(&["--ci"])))?;
         step("resource-agents' IPaddr2 ocft cases", &mut || {

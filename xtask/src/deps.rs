@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Debian packages the test suite uses: the cluster stack and IPaddr2 to compare against,
 /// iproute2 for network namespaces, xmllint for the DTD check, strace for the no-exec check,
-/// the Debian Rust toolchain that builds other targets (wasm32, FreeBSD) with std sources.
+/// the Debian Rust toolchain that builds other targets (wasm32, FreeBSD) with std sources,
+/// and the packaging tools.
 pub const APT: &[&str] = &[
     "iproute2",
     "iputils-ping",
@@ -28,6 +29,10 @@ pub const APT: &[&str] = &[
     "lld",
     "python3-pip",
     "file",
+    // The packages: checked with lintian and rpmlint, the .rpm made by rpmbuild (rpm).
+    "lintian",
+    "rpm",
+    "rpmlint",
 ];
 
 fn installed(pkg: &str) -> bool {

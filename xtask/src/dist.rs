@@ -87,6 +87,12 @@ pub fn run_dist(args: &[String]) -> Result<(), String> {
         let stage = stage(t, &bins[0], &bins[1])?;
         let tarball = tarball(&stage)?;
         eprintln!("dist: {}", tarball.display());
+        if t.contains("freebsd") {
+            crate::packages::check_freebsd_plist(&tarball)?;
+        } else {
+            let p = crate::packages::build(t, &stage)?;
+            eprintln!("dist: {}\ndist: {}", p.deb.display(), p.rpm.display());
+        }
     }
     Ok(())
 }
@@ -161,6 +167,11 @@ pub fn build(target: &str, package: &str, ci: bool) -> Result<PathBuf, String> {
         if !have_std {
             debian_toolchain(&mut c, target)?;
             c.env("CARGO", DEBIAN_CARGO);
+            if target.contains("musl") {
+                // A standard library built from source has no self-contained musl start
+                // files (crt1.o, ...) in its sysroot: zig's musl brings its own.
+                flags.push_str("-C link-self-contained=no ");
+            }
         }
         c
     };
@@ -238,7 +249,7 @@ pub fn check_agent(target: &str, bin: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn version() -> Result<String, String> {
+pub fn version() -> Result<String, String> {
     let text = std::fs::read_to_string(root().join("Cargo.toml")).map_err(|e| e.to_string())?;
     let section = text
         .split("[workspace.package]")
@@ -316,11 +327,21 @@ pub fn stage(target: &str, agent: &Path, compiler: &Path) -> Result<PathBuf, Str
     let prefix = stage.join(prefix(target));
     install_file(agent, &prefix.join("lib/ocf/resource.d/ifaddr/vip"), 0o755)?;
     install_file(compiler, &prefix.join("bin/ifaddrc"), 0o755)?;
-    install_file(
-        &root.join("docs/ifaddr.8"),
-        &prefix.join("share/man/man8/ifaddr.8"),
-        0o644,
-    )?;
+    // Compressed, as every distribution installs man pages (and cargo-deb, lintian and the
+    // FreeBSD port expect them): `gzip -n` keeps it reproducible.
+    let man = prefix.join("share/man/man8/ifaddr.8.gz");
+    std::fs::create_dir_all(man.parent().unwrap()).map_err(|e| format!("mkdir: {e}"))?;
+    let gz = Command::new("gzip")
+        .args(["-9nc"])
+        .arg(root.join("docs/ifaddr.8"))
+        .output()
+        .map_err(|e| format!("gzip: {e}"))?;
+    if !gz.status.success() {
+        return Err(format!("gzip docs/ifaddr.8: {}", gz.status));
+    }
+    std::fs::write(&man, gz.stdout).map_err(|e| format!("{}: {e}", man.display()))?;
+    std::fs::set_permissions(&man, std::fs::Permissions::from_mode(0o644))
+        .map_err(|e| format!("chmod {}: {e}", man.display()))?;
     let doc = prefix.join("share/doc/ifaddr");
     for f in ["README.md", "LICENSE-MIT", "LICENSE-APACHE"] {
         let p = root.join(f);

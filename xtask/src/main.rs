@@ -13,6 +13,7 @@ mod fuzz;
 mod install;
 mod lab;
 mod ocft;
+mod packages;
 mod policies;
 #[cfg(test)]
 mod tidy;
@@ -31,7 +32,9 @@ commands:
   fuzz [--time S] [TARGET]   run the cargo-fuzz targets
   bench [--quick] measure ifaddr against ocf:heartbeat:IPaddr2
   dist --target T   a release tarball: the agent, ifaddrc and the example policies
-                  with artifacts compiled for T
+                  with artifacts compiled for T; for Linux also the .deb and .rpm
+  packages [--target T] [--test]   the .deb and .rpm again from dist's staged tree
+                  (checked; --test: installed, ocf-tester, purged)
   freebsd-check [--bless]    FreeBSD structs, ioctl numbers and bytes vs FreeBSD's headers
   install [--ocf-root DIR] [--prefix DIR]   install the agent as
                   $OCF_ROOT/resource.d/ifaddr/vip, ifaddrc and the example policies
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         "fuzz" => fuzz::run(rest),
         "policies" => policies::run(rest),
         "ocft" => ocft::run_ocft(rest),
+        "packages" => packages::run_packages(rest),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(())
