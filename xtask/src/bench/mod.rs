@@ -564,12 +564,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             let dest = dir.join(p.file_name().unwrap());
             std::fs::copy(p, &dest).map_err(|e| e.to_string())?;
             sh(&format!("chmod 0644 {}", dest.display()))?;
-            crate::dist::compile_policy(
-                &ifaddrc,
-                &dest,
-                Path::new(CACHE),
-                crate::dist::MUSL,
-            )?;
+            crate::dist::compile_policy(&ifaddrc, &dest, Path::new(CACHE), crate::dist::MUSL)?;
             let pol = dest.to_string_lossy().into_owned();
             let args = if pol.contains("error") {
                 "rate=1000"
