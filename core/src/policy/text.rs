@@ -402,7 +402,7 @@ mod tests {
         );
         assert!(o.has(flag::CONFLICT_CHECKED) && o.has(flag::CONFLICT));
         assert_eq!(o.conflict_mac, [2, 0, 0x5e, 0, 0, 0x99]);
-        let before = o.clone();
+        let before = o;
         for bad in [
             "conflict_mac=02:00:5e:00:00",
             "conflict_mac=02:00:5e:00:00:99:01",
