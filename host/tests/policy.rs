@@ -231,7 +231,7 @@ fn strict_follows_the_peer() {
 fn strict_fails_on_split_brain() {
     let lab = Lab::new("pb");
     let d = Dirs::new("splitbrain");
-    let policy = example("strict");
+    let policy = d.compiled(example("strict"));
     let mut e = env(
         &d,
         &[
