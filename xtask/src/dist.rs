@@ -19,8 +19,9 @@
 //! rustup has the target and otherwise built from source by Debian's toolchain (`rustc-web`,
 //! `cargo-web`, `rust-web-src`) into `target/cross`.
 //!
-//! `--ci` (what CI runs to prove the targets build) turns LTO off so the cross builds fit in
-//! CI's time.
+//! `--ci` (what CI runs to prove the targets build) turns LTO off, so the cross builds fit in
+//! CI's time; `--agent-only` builds and checks the agent alone (no
+//! tarball).
 
 use crate::deps::{ensure_pip, python};
 use crate::freebsd::{ensure_zig, ZIGBUILD_VERSION};
@@ -55,12 +56,15 @@ pub const AGENT_MAX_BYTES: u64 = 2 << 20;
 pub fn run_dist(args: &[String]) -> Result<(), String> {
     let mut targets = Vec::new();
     let mut ci = false;
+    let mut agent_only = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--target" => targets.push(it.next().ok_or("--target needs a value")?.clone()),
             "--all" => targets.extend(TARGETS.iter().map(|t| t.to_string())),
             "--ci" => ci = true,
+            // CI proves a second target's agent builds without paying for its compiler.
+            "--agent-only" => agent_only = true,
             other => return Err(format!("dist: unknown argument `{other}`")),
         }
     }
@@ -79,6 +83,10 @@ pub fn run_dist(args: &[String]) -> Result<(), String> {
         }
     }
     for t in &targets {
+        if agent_only {
+            check_agent(t, &build(t, "ifaddr", ci)?)?;
+            continue;
+        }
         let bins = PROGRAMS
             .iter()
             .map(|p| build(t, p, ci))
