@@ -13,11 +13,11 @@
 
 use arbitrary::Unstructured;
 use ifaddr::policy::{Failure, MODULE_MAX};
-use ifaddrc::fuzzing::{policy_module, FUZZ_LIMITS};
 use ifaddr_core::policy::{
     ABI_MAJOR, EXPORT_ABI, EXPORT_BUFFER, EXPORT_EVALUATE, EXPORT_MEMORY, MESSAGE_MAX, OUTPUT_MAX,
     STATE_MAX, VERDICT_SIZE,
 };
+use ifaddrc::fuzzing::{policy_module, FUZZ_LIMITS};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -100,7 +100,10 @@ fuzz_target!(|data: &[u8]| {
             }
             Err(e) => {
                 assert_eq!(o, before, "a refused line changed the observation");
-                assert!(line.contains(e.key) && line.contains(e.value), "{line:?} {e:?}");
+                assert!(
+                    line.contains(e.key) && line.contains(e.value),
+                    "{line:?} {e:?}"
+                );
                 let known = KEYS.contains(&e.key);
                 match e.kind {
                     TextErrorKind::NoValue => {}
