@@ -573,9 +573,9 @@ impl Backend for Sys {
     }
 }
 
-/// A packet socket for ARP on `link`, bound to it so that only its frames are received.
-fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
-    let proto = ifaddr_core::frame::ETHERTYPE_ARP.to_be();
+/// A packet socket for frames of `ethertype` on `link`, bound to it so that only its frames
+/// are received; the bound address.
+fn packet_socket(link: &Link, ethertype: u16) -> Result<(OwnedFd, libc::sockaddr_ll)> {
     // Protocol 0: the socket receives nothing until bound. Created with the protocol, it
     // would be hooked to every interface at once, and binding it to one would unhook it
     // first, waiting for an RCU grace period (10 ms or more on a busy machine).
@@ -583,7 +583,7 @@ fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
     let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
     sll.sll_family = libc::AF_PACKET as u16;
-    sll.sll_protocol = proto;
+    sll.sll_protocol = ethertype.to_be();
     sll.sll_ifindex = link.index as i32;
     // SAFETY: sll is a valid sockaddr_ll of the size passed.
     let r = unsafe {
@@ -596,6 +596,12 @@ fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
     if r < 0 {
         return Err(SysError::last("bind packet socket"));
     }
+    Ok((fd, sll))
+}
+
+/// A packet socket for ARP on `link`, and the address to send broadcasts to.
+fn arp_socket(link: &Link) -> Result<(OwnedFd, libc::sockaddr_ll)> {
+    let (fd, mut sll) = packet_socket(link, ifaddr_core::frame::ETHERTYPE_ARP)?;
     sll.sll_halen = 6;
     sll.sll_addr[..6].copy_from_slice(&[0xff; 6]);
     Ok((fd, sll))
@@ -682,28 +688,7 @@ fn probe_arp(
 /// disturbed by our own solicitation (the kernel would answer one it received, and a
 /// tentative address of ours would fail its detection).
 fn ipv6_packet_socket(link: &Link) -> Result<OwnedFd> {
-    let proto = ifaddr_core::frame::ETHERTYPE_IPV6.to_be();
-    // Protocol 0: the socket receives nothing until bound. Created with the protocol, it
-    // would be hooked to every interface at once, and binding it to one would unhook it
-    // first, waiting for an RCU grace period (10 ms or more on a busy machine).
-    let fd = socket(libc::AF_PACKET, libc::SOCK_RAW, 0, "packet socket")?;
-    // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
-    let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-    sll.sll_family = libc::AF_PACKET as u16;
-    sll.sll_protocol = proto;
-    sll.sll_ifindex = link.index as i32;
-    // SAFETY: sll is a valid sockaddr_ll of the size passed.
-    let r = unsafe {
-        libc::bind(
-            fd.as_raw_fd(),
-            (&sll as *const libc::sockaddr_ll).cast(),
-            std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        return Err(SysError::last("bind packet socket"));
-    }
-    Ok(fd)
+    packet_socket(link, ifaddr_core::frame::ETHERTYPE_IPV6).map(|(fd, _)| fd)
 }
 
 /// Closing the last reference to a packet socket waits for an RCU grace period
