@@ -184,6 +184,52 @@ fn jail_lookup(j: &str) -> Result<(i32, bool)> {
 }
 
 impl Sys {
+    /// Send `frame` through bpf on `link` and listen `wait` for a packet that passes `filter`
+    /// and that `answer` takes for another host's claim to the address: its hardware address.
+    fn bpf_probe(
+        &mut self,
+        link: &Link,
+        filter: &[[u8; 8]],
+        frame: &[u8],
+        what: &'static str,
+        wait: Duration,
+        answer: impl Fn(&[u8]) -> Option<[u8; 6]>,
+    ) -> Result<Option<[u8; 6]>> {
+        let fd = self.bpf_for(&link.name)?;
+        let mut one: u32 = 1;
+        ioctl(fd, bpf::BIOCIMMEDIATE, &mut one, "BIOCIMMEDIATE")?;
+        let mut prog = BpfProgram {
+            len: filter.len() as u32,
+            insns: filter.as_ptr(),
+        };
+        ioctl(fd, bpf::BIOCSETF, &mut prog, "BIOCSETF")?;
+        let mut blen: u32 = 0;
+        ioctl(fd, bpf::BIOCGBLEN, &mut blen, "BIOCGBLEN")?;
+        let mut buf = vec![0u8; blen as usize];
+        // SAFETY: frame is a live slice of the length passed.
+        if unsafe { libc::write(fd.as_raw_fd(), frame.as_ptr().cast(), frame.len()) } < 0 {
+            return Err(SysError::last(what));
+        }
+        let deadline = Instant::now() + wait;
+        loop {
+            if !super::wait_readable(fd.as_fd(), deadline)? {
+                return Ok(None);
+            }
+            // SAFETY: buf is a live buffer of exactly the size BIOCGBLEN asked for.
+            let got = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if got < 0 {
+                let e = SysError::last("bpf read");
+                if e.is(libc::EINTR) || e.is(libc::EAGAIN) {
+                    continue;
+                }
+                return Err(e);
+            }
+            if let Some(m) = bpf::Records::new(&buf[..got as usize]).find_map(&answer) {
+                return Ok(Some(m));
+            }
+        }
+    }
+
     /// Prepare the backend; with `jail`, attach this process to that VNET jail first.
     pub fn open(p: &Params) -> Result<Sys> {
         let carp = p.carp_vhid.is_some();
@@ -630,44 +676,11 @@ impl Backend for Sys {
         let mut f = [0u8; frame::ARP_FRAME_LEN];
         let n = frame::arp_probe(&mut f, mac, ip)
             .map_err(|_| SysError::new("ARP probe", libc::EINVAL))?;
-        let fd = self.bpf_for(&link.name)?;
-        let mut one: u32 = 1;
-        ioctl(fd, bpf::BIOCIMMEDIATE, &mut one, "BIOCIMMEDIATE")?;
-        let insns = bpf::ARP_FILTER;
-        let mut prog = BpfProgram {
-            len: insns.len() as u32,
-            insns: insns.as_ptr(),
-        };
-        ioctl(fd, bpf::BIOCSETF, &mut prog, "BIOCSETF")?;
-        let mut blen: u32 = 0;
-        ioctl(fd, bpf::BIOCGBLEN, &mut blen, "BIOCGBLEN")?;
-        let mut buf = vec![0u8; blen as usize];
-        // SAFETY: f holds n initialised bytes.
-        if unsafe { libc::write(fd.as_raw_fd(), f.as_ptr().cast(), n) } < 0 {
-            return Err(SysError::last("bpf write (ARP probe)"));
-        }
-        let deadline = Instant::now() + wait;
-        loop {
-            if !super::wait_readable(fd.as_fd(), deadline)? {
-                return Ok(None);
-            }
-            // SAFETY: buf is a live buffer of exactly the size BIOCGBLEN asked for.
-            let got = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if got < 0 {
-                let e = SysError::last("bpf read");
-                if e.is(libc::EINTR) || e.is(libc::EAGAIN) {
-                    continue;
-                }
-                return Err(e);
-            }
-            for pkt in bpf::Records::new(&buf[..got as usize]) {
-                if let Some(a) = frame::ArpPacket::parse(pkt) {
-                    if a.conflicts(ip, mac) {
-                        return Ok(Some(a.sender_mac));
-                    }
-                }
-            }
-        }
+        self.bpf_probe(link, &bpf::ARP_FILTER, &f[..n], "ARP probe", wait, |pkt| {
+            frame::ArpPacket::parse(pkt)
+                .filter(|a| a.conflicts(ip, mac))
+                .map(|a| a.sender_mac)
+        })
     }
 
     fn addr_label(&mut self, add: bool, ip: &Ipv6Addr, label: u32) -> Result<()> {
@@ -703,46 +716,20 @@ impl Backend for Sys {
         let mut f = [0u8; frame::NS_FRAME_LEN];
         let n = frame::dad_ns(&mut f, mac, ip)
             .map_err(|_| SysError::new("neighbour solicitation", libc::EINVAL))?;
-        let fd = self.bpf_for(&link.name)?;
-        let mut one: u32 = 1;
-        ioctl(fd, bpf::BIOCIMMEDIATE, &mut one, "BIOCIMMEDIATE")?;
-        let insns = bpf::ND_FILTER;
-        let mut prog = BpfProgram {
-            len: insns.len() as u32,
-            insns: insns.as_ptr(),
-        };
-        ioctl(fd, bpf::BIOCSETF, &mut prog, "BIOCSETF")?;
-        let mut blen: u32 = 0;
-        ioctl(fd, bpf::BIOCGBLEN, &mut blen, "BIOCGBLEN")?;
-        let mut buf = vec![0u8; blen as usize];
         // bpf writes go out on the link only, not into the local stack, so our own address
         // is not disturbed by our own solicitation.
-        // SAFETY: f holds n initialised bytes.
-        if unsafe { libc::write(fd.as_raw_fd(), f.as_ptr().cast(), n) } < 0 {
-            return Err(SysError::last("bpf write (neighbour solicitation)"));
-        }
-        let deadline = Instant::now() + wait;
-        loop {
-            if !super::wait_readable(fd.as_fd(), deadline)? {
-                return Ok(None);
-            }
-            // SAFETY: buf is a live buffer of exactly the size BIOCGBLEN asked for.
-            let got = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if got < 0 {
-                let e = SysError::last("bpf read");
-                if e.is(libc::EINTR) || e.is(libc::EAGAIN) {
-                    continue;
-                }
-                return Err(e);
-            }
-            for pkt in bpf::Records::new(&buf[..got as usize]) {
-                if let Some(p) = frame::NdPacket::parse(pkt) {
-                    if p.conflicts(ip, mac) {
-                        return Ok(Some(p.src_mac));
-                    }
-                }
-            }
-        }
+        self.bpf_probe(
+            link,
+            &bpf::ND_FILTER,
+            &f[..n],
+            "neighbour solicitation",
+            wait,
+            |pkt| {
+                frame::NdPacket::parse(pkt)
+                    .filter(|p| p.conflicts(ip, mac))
+                    .map(|p| p.src_mac)
+            },
+        )
     }
 
     fn announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
