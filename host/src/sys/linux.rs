@@ -649,8 +649,22 @@ fn probe_arp(
     let (fd, to) = arp_socket(link)?;
     let fd = CloseLater(fd);
     send_frame(&fd, &to, &frame[..n], "send ARP probe")?;
+    listen(&fd, wait, |pkt| {
+        ifaddr_core::frame::ArpPacket::parse(pkt)
+            .filter(|p| p.conflicts(ip, mac))
+            .map(|p| p.sender_mac)
+    })
+}
+
+/// Listen on packet socket `fd` for `wait`: the first hardware address `answer` finds in a
+/// frame that came in (not one we sent).
+fn listen(
+    fd: &OwnedFd,
+    wait: Duration,
+    answer: impl Fn(&[u8]) -> Option<[u8; 6]>,
+) -> Result<Option<[u8; 6]>> {
     let deadline = Instant::now() + wait;
-    let mut buf = [0u8; 256];
+    let mut buf = [0u8; 2048];
     loop {
         if !super::wait_readable(fd.as_fd(), deadline)? {
             return Ok(None);
@@ -669,16 +683,12 @@ fn probe_arp(
                 &mut from_len,
             )
         };
-        if got < 0 {
+        if got < 0 || from.sll_pkttype == libc::PACKET_OUTGOING {
             continue;
         }
-        if from.sll_pkttype == libc::PACKET_OUTGOING {
-            continue;
-        }
-        if let Some(p) = ifaddr_core::frame::ArpPacket::parse(&buf[..got as usize]) {
-            if p.conflicts(ip, mac) {
-                return Ok(Some(p.sender_mac));
-            }
+        let got = (got as usize).min(buf.len());
+        if let Some(m) = answer(&buf[..got]) {
+            return Ok(Some(m));
         }
     }
 }
@@ -737,36 +747,11 @@ fn probe_nd(
     to.sll_halen = 6;
     to.sll_addr[..6].copy_from_slice(&ns[..6]);
     send_frame(&fd, &to, &ns[..n], "send neighbour solicitation")?;
-    let deadline = Instant::now() + wait;
-    let mut buf = [0u8; 2048];
-    loop {
-        if !super::wait_readable(fd.as_fd(), deadline)? {
-            return Ok(None);
-        }
-        // SAFETY: sockaddr_ll is plain old data; the kernel fills it in.
-        let mut from: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
-        let mut from_len = std::mem::size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-        // SAFETY: buf and from are live, writable and their sizes are passed.
-        let got = unsafe {
-            libc::recvfrom(
-                fd.as_raw_fd(),
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                libc::MSG_DONTWAIT,
-                (&mut from as *mut libc::sockaddr_ll).cast(),
-                &mut from_len,
-            )
-        };
-        if got < 0 || from.sll_pkttype == libc::PACKET_OUTGOING {
-            continue;
-        }
-        let got = (got as usize).min(buf.len());
-        if let Some(p) = frame::NdPacket::parse(&buf[..got]) {
-            if p.conflicts(ip, mac) {
-                return Ok(Some(p.src_mac));
-            }
-        }
-    }
+    listen(&fd, wait, |pkt| {
+        frame::NdPacket::parse(pkt)
+            .filter(|p| p.conflicts(ip, mac))
+            .map(|p| p.src_mac)
+    })
 }
 
 /// A raw ICMPv6 socket for neighbour advertisements on `link`, bound to `ip` where the kernel
