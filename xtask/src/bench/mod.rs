@@ -201,6 +201,10 @@ impl Bench {
                 return Err(format!("{} start {env:?} exited {}", name(agent), s.code));
             }
             a.push(s);
+            // Stop as Pacemaker usually runs it: after start's announcements (5, 200 ms
+            // apart, the default for both agents) have ended. A stop that comes while they
+            // still run ends them first (BENCHMARKS.md).
+            std::thread::sleep(Duration::from_millis(900));
             let s = self.once(agent, "stop", env)?;
             if s.code != 0 {
                 return Err(format!("{} stop {env:?} exited {}", name(agent), s.code));
@@ -209,6 +213,7 @@ impl Bench {
         }
         // Let background announcers finish before the next measurement.
         std::thread::sleep(Duration::from_millis(300));
+
         Ok((stats(&a), stats(&b)))
     }
 }
