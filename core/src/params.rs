@@ -382,9 +382,18 @@ pub fn parse_proto(s: &str) -> Option<u8> {
     })
 }
 
-/// IPaddr2 parameters for features this agent does not have. Each is refused (exit 6) when it
-/// asks for the feature, with what to do instead; set to its "off" value it is accepted, since
-/// it then means nothing in IPaddr2 either.
+/// IPaddr2 parameters for features this agent does not have (not in its meta-data). Each is
+/// refused (exit 6) when it asks for the feature, with what to do instead; set to its "off"
+/// value it is accepted, since it then means nothing in IPaddr2 either.
+pub const UNSUPPORTED: &[&str] = &[
+    "mac",
+    "clusterip_hash",
+    "unique_clone_address",
+    "arp_sender",
+    "send_arp_opts",
+];
+
+/// Refuses what [`UNSUPPORTED`] lists.
 fn refuse_unsupported(src: &impl Source) -> Result<(), ParamError> {
     if text(src, "mac")?.is_some() {
         return Err(err(
@@ -1105,6 +1114,11 @@ mod tests {
         for (name, v) in on {
             let key = format!("OCF_RESKEY_{name}");
             assert_eq!(refused(&[V4, (&key, v)]), *name, "{name}={v:?}");
+            assert!(UNSUPPORTED.contains(name), "{name} not in UNSUPPORTED");
+            assert!(
+                !crate::meta::PARAMS.iter().any(|p| p.name == *name),
+                "{name} in meta-data"
+            );
         }
         // Families: lvs_support is IPv4's, lvs_ipv6_addrlabel IPv6's.
         assert_eq!(
