@@ -6,8 +6,10 @@
 #
 # Creates an epair(4), gives one end 192.0.2.1/24 and 2001:db8:5::1/64, then checks
 # start/monitor/stop of a virtual IPv4 and IPv6 address on it (with and without nic), the same
-# inside a VNET jail that holds the other end (`jail=`), and runs ocf-tester when it is
-# installed. Removes the jail and the epair on exit, whatever happens. Prints one line per check
+# on a vlan(4) named vlan100 and inside a VNET jail that holds the other end (`jail=`); bad
+# input refused with no change; the depth-20 monitor (nobody else answers for the address);
+# `explain`; the installed example policy when its artifact is installed; and ocf-tester when
+# it is installed. Removes the jail and the epair on exit, whatever happens. Prints one line per check
 # and "N passed, N failed"; exits 1 if anything failed.
 
 set -u
@@ -24,11 +26,15 @@ fail=0
 ep=
 jail=ifaddr_smoke_$$
 jailed=
+vlan=
 JAIL=
+LEVEL=
+POLICY=
 
 say() { printf '%s\n' "$*"; }
 cleanup() {
 	[ -n "$jailed" ] && jail -r "$jail" 2>/dev/null
+	[ -n "$vlan" ] && ifconfig "$vlan" destroy 2>/dev/null
 	[ -n "$ep" ] && ifconfig "$ep" destroy 2>/dev/null
 	rm -f "$out"
 }
@@ -54,11 +60,16 @@ check() {
 	fi
 }
 
-# agent ACTION IP PREFIX [NIC]; with $JAIL set, in that jail.
+# agent ACTION IP PREFIX [NIC]; with $JAIL set, in that jail; $LEVEL is OCF_CHECK_LEVEL,
+# $POLICY the policy module.
 agent() {
 	env OCF_RESKEY_ip="$2" OCF_RESKEY_cidr_netmask="$3" ${4:+OCF_RESKEY_nic="$4"} \
-	    ${JAIL:+OCF_RESKEY_jail="$JAIL"} OCF_RESOURCE_INSTANCE=smoke "$agent" "$1"
+	    ${JAIL:+OCF_RESKEY_jail="$JAIL"} ${LEVEL:+OCF_CHECK_LEVEL="$LEVEL"} \
+	    ${POLICY:+OCF_RESKEY_policy="$POLICY"} OCF_RESOURCE_INSTANCE=smoke "$agent" "$1"
 }
+
+# addrs: every address on the host, to show that a refused action changed nothing.
+addrs() { ifconfig -a | grep -E '^[[:space:]]inet6? '; }
 
 # has NIC ADDR: the address is configured on NIC.
 has() { ifconfig "$1" | grep -Eq "inet6? $2( |%)"; }
@@ -94,6 +105,56 @@ for case in "192.0.2.200 24" "2001:db8:5::200 64"; do
 	check "$ip: stop without nic" 0 agent stop "$ip" "" ""
 done
 check "the interface's own address survives" 0 has "$ep" 192.0.2.1
+
+# Bad input: the right code, one reason, and nothing changed.
+addrs >"$out.before"
+check "bad ip: validate-all is 6" 6 agent validate-all 192.0.2.300 24 "$ep"
+check "bad ip: start is 6" 6 agent start 192.0.2.300 24 "$ep"
+check "prefix out of range: start is 6" 6 agent start 192.0.2.200 33 "$ep"
+check "missing nic: start is 2" 2 agent start 192.0.2.200 24 nosuch0
+addrs >"$out.after"
+check "refused actions changed no address" 0 cmp -s "$out.before" "$out.after"
+rm -f "$out.before" "$out.after"
+
+# The depth-20 monitor asks the link whether another host answers for the address.
+check "depth 20: start" 0 agent start 192.0.2.202 24 "$ep"
+LEVEL=20
+check "depth 20: monitor (no other holder)" 0 agent monitor 192.0.2.202 24 "$ep"
+LEVEL=
+check "explain" 0 agent explain 192.0.2.202 24 ""
+check "depth 20: stop" 0 agent stop 192.0.2.202 24 "$ep"
+
+# A vlan(4) named vlan100: the kind of name IPaddr's findif misreads.
+if vlan=$(ifconfig vlan create vlan 100 vlandev "$ep" 2>"$out") &&
+    ifconfig "$vlan" name vlan100 >/dev/null && vlan=vlan100; then
+	ifconfig vlan100 inet 198.51.100.1/24 up
+	check "vlan100: start" 0 agent start 198.51.100.200 24 vlan100
+	check "vlan100: is on vlan100" 0 has vlan100 198.51.100.200
+	check "vlan100: monitor" 0 agent monitor 198.51.100.200 24 vlan100
+	check "vlan100: stop" 0 agent stop 198.51.100.200 24 vlan100
+	check "vlan100: start without nic" 0 agent start 198.51.100.200 "" ""
+	check "vlan100: detected" 0 has vlan100 198.51.100.200
+	check "vlan100: stop without nic" 0 agent stop 198.51.100.200 "" ""
+	check "vlan100: is gone" 1 has vlan100 198.51.100.200
+	ifconfig vlan100 destroy && vlan=
+else
+	vlan=
+	say "skip  vlan checks (no vlan(4): $(head -n 1 "$out"))"
+fi
+
+# The example policy the package installs, with the artifact the package compiled.
+policy=/usr/local/lib/ifaddr/policies/strict.wasm
+if [ -r "$policy" ] && ls /var/cache/ifaddr/*.cwasm >/dev/null 2>&1; then
+	POLICY=$policy
+	check "policy: validate-all" 0 agent validate-all 192.0.2.203 24 "$ep"
+	check "policy: monitor before start is not running" 7 agent monitor 192.0.2.203 24 "$ep"
+	check "policy: start" 0 agent start 192.0.2.203 24 "$ep"
+	check "policy: monitor" 0 agent monitor 192.0.2.203 24 "$ep"
+	check "policy: stop" 0 agent stop 192.0.2.203 24 "$ep"
+	POLICY=
+else
+	say "skip  policy checks (no $policy with artifacts in /var/cache/ifaddr: pkg install ifaddr)"
+fi
 
 # jail=: a jail that does not exist holds no address (monitor 7, stop 0) and cannot get one.
 JAIL=ifaddr_no_such_jail
