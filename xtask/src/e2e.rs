@@ -248,37 +248,49 @@ fn settled(lab: &Lab, vip: &str) -> Result<usize, String> {
     Ok(*one)
 }
 
-fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> Result<Row, String> {
+/// A resource's name: `kind`, the family's number and the agent.
+fn resource(kind: &str, agent: Agent, family: Family) -> String {
+    let n = if family == Family::V4 { 4 } else { 6 };
+    format!("{kind}{n}_{}", agent.name())
+}
+
+/// `crm configure primitive RSC OCF params PARAMS... op monitor interval=2s timeout=20s OP...`
+/// on node `c`: how every scenario configures its address, monitored every 2 s.
+fn configure(
+    lab: &Lab,
+    c: usize,
+    rsc: &str,
+    ocf: &str,
+    params: &[&str],
+    op: &[&str],
+) -> Result<(), String> {
+    let mut args = vec!["configure", "primitive", rsc, ocf, "params"];
+    args.extend_from_slice(params);
+    args.extend_from_slice(&["op", "monitor", "interval=2s", "timeout=20s"]);
+    args.extend_from_slice(op);
+    lab.crm(c, &args).map(drop)
+}
+
+/// Configure `family`'s address (its only parameters: address and prefix length) as `rsc` of
+/// agent `ocf` on node `c`, and wait until one node holds it and the client reaches it: that
+/// node.
+fn start_vip(lab: &Lab, c: usize, rsc: &str, ocf: &str, family: Family) -> Result<usize, String> {
     let vip = family.vip();
-    let rsc = format!(
-        "vip{}_{}",
-        if family == Family::V4 { 4 } else { 6 },
-        agent.name()
-    );
-    let c = lab.any_up()?;
     let ip_param = format!("ip={vip}");
     let mask = format!("cidr_netmask={}", family.prefix_len());
-
-    // Start.
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            &rsc,
-            agent.ocf(),
-            "params",
-            &ip_param,
-            &mask,
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-        ],
-    )?;
+    configure(lab, c, rsc, ocf, &[&ip_param, &mask], &[])?;
     wait_one_holder(lab, vip, Duration::from_secs(60))?;
     lab::pause(Duration::from_millis(500))?;
-    let first = settled(lab, vip)?;
+    settled(lab, vip)
+}
+
+fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> Result<Row, String> {
+    let vip = family.vip();
+    let rsc = resource("vip", agent, family);
+    let c = lab.any_up()?;
+
+    // Start.
+    let first = start_vip(lab, c, &rsc, agent.ocf(), family)?;
     tally.pass(&format!(
         "start: {vip} on {} only; the client reaches it",
         NODES[first]
@@ -380,27 +392,7 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
     let vip = family.vip();
     let rsc = format!("mig{}", if family == Family::V4 { 4 } else { 6 });
     let c = lab.any_up()?;
-    let ip_param = format!("ip={vip}");
-    let mask = format!("cidr_netmask={}", family.prefix_len());
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            &rsc,
-            Agent::Ipaddr2.ocf(),
-            "params",
-            &ip_param,
-            &mask,
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-        ],
-    )?;
-    wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    lab::pause(Duration::from_millis(500))?;
-    let first = settled(lab, vip)?;
+    let first = start_vip(lab, c, &rsc, Agent::Ipaddr2.ocf(), family)?;
     tally.pass(&format!(
         "{rsc} ({}) serves {vip} on {}",
         Agent::Ipaddr2.ocf(),
@@ -511,25 +503,19 @@ fn split_brain_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     let rsc = "IPSB";
     let c = lab.any_up()?;
     let ip_param = format!("ip={vip}");
-    lab.crm(
+    configure(
+        lab,
         c,
+        rsc,
+        "ocf:ifaddr:vip",
         &[
-            "configure",
-            "primitive",
-            rsc,
-            "ocf:ifaddr:vip",
-            "params",
             &ip_param,
             "cidr_netmask=24",
             "run_arping=true",
             "meta",
             "migration-threshold=1",
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-            "OCF_CHECK_LEVEL=20",
         ],
+        &["OCF_CHECK_LEVEL=20"],
     )?;
     wait_one_holder(lab, vip, Duration::from_secs(60))?;
     lab::pause(Duration::from_secs(3))?;
@@ -708,14 +694,12 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     let ip_param = format!("ip={vip}");
     let nic_param = format!("nic={POLICY_NIC}");
     let policy_param = format!("policy={}", policy.display());
-    lab.crm(
+    configure(
+        lab,
         c,
+        rsc,
+        "ocf:ifaddr:vip",
         &[
-            "configure",
-            "primitive",
-            rsc,
-            "ocf:ifaddr:vip",
-            "params",
             &ip_param,
             "cidr_netmask=24",
             &nic_param,
@@ -723,11 +707,8 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
             // One failed monitor is enough to move the address away.
             "meta",
             "migration-threshold=1",
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
         ],
+        &[],
     )?;
     wait_one_holder(lab, vip, Duration::from_secs(60))?;
     // A couple of monitors: the policy's artifact loads and it says running.

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{judged, settled, Tally};
+use super::{judged, resource, settled, start_vip, Tally};
 use crate::demo::{wait_for_holder, wait_holders, wait_one_holder};
 use crate::lab::{self, names, Agent, Family, Lab, Probe, Samples, NODES};
 
@@ -122,33 +122,9 @@ pub fn measure(
     tally: &mut Tally,
 ) -> Result<CtsRow, String> {
     let vip = family.vip();
-    let rsc = format!(
-        "cts{}_{}",
-        if family == Family::V4 { 4 } else { 6 },
-        agent.name()
-    );
+    let rsc = resource("cts", agent, family);
     let c = lab.any_up()?;
-    let ip_param = format!("ip={vip}");
-    let mask = format!("cidr_netmask={}", family.prefix_len());
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            &rsc,
-            agent.ocf(),
-            "params",
-            &ip_param,
-            &mask,
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-        ],
-    )?;
-    let a = wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    lab::pause(Duration::from_millis(500))?;
-    settled(lab, vip)?;
+    let a = start_vip(lab, c, &rsc, agent.ocf(), family)?;
     let b = (a + 1) % NODES.len();
 
     // Moves back and forth.
