@@ -284,6 +284,35 @@ fn start_vip(lab: &Lab, c: usize, rsc: &str, ocf: &str, family: Family) -> Resul
     settled(lab, vip)
 }
 
+/// Move `rsc` to node `to` (from node `c`) while the client pings `vip`; wait until `to` alone
+/// holds it and the client has had answers for `settle`. What the client saw, and its outage
+/// (`step` names the move in errors).
+fn move_watched(
+    lab: &Lab,
+    c: usize,
+    rsc: &str,
+    vip: &str,
+    to: usize,
+    settle: Duration,
+    step: &str,
+) -> Result<(Probe, Samples, f64), String> {
+    let w = lab.watch(vip)?;
+    lab.crm(c, &["resource", "move", rsc, NODES[to]])?;
+    wait_holders(lab, vip, &[to], Duration::from_secs(60))?;
+    w.wait_answers(Duration::from_secs(20), settle)
+        .map_err(|e| format!("{step}: {e}"))?;
+    let (probe, samples) = w.finish();
+    let outage = judged(step, &probe, &samples)?;
+    Ok((probe, samples, outage))
+}
+
+/// Stop `rsc` (from node `c`), wait until no node holds `vip`, and delete it.
+fn remove(lab: &Lab, c: usize, rsc: &str, vip: &str) -> Result<(), String> {
+    lab.crm(c, &["resource", "stop", rsc])?;
+    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
+    lab.crm(c, &["configure", "delete", rsc]).map(drop)
+}
+
 fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> Result<Row, String> {
     let vip = family.vip();
     let rsc = resource("vip", agent, family);
@@ -298,13 +327,8 @@ fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> R
 
     // Move.
     let target = (first + 1) % NODES.len();
-    let w = lab.watch(vip)?;
-    lab.crm(c, &["resource", "move", &rsc, NODES[target]])?;
-    wait_holders(lab, vip, &[target], Duration::from_secs(60))?;
-    w.wait_answers(Duration::from_secs(20), Duration::from_millis(500))
-        .map_err(|e| format!("move: {e}"))?;
-    let (probe, samples) = w.finish();
-    let moved = judged("move", &probe, &samples)?;
+    let half = Duration::from_millis(500);
+    let (_, samples, moved) = move_watched(lab, c, &rsc, vip, target, half, "move")?;
     settled(lab, vip)?;
     tally.pass(&format!(
         "move to {}: {} ({} samples, never two); client outage {moved:.0} ms",
@@ -371,9 +395,7 @@ fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> R
     ));
 
     // Remove the resource, for the next agent.
-    lab.crm(c, &["resource", "stop", &rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", &rsc])?;
+    remove(lab, c, &rsc, vip)?;
     tally.pass(&format!("stop and delete {rsc}: no node holds {vip}"));
 
     Ok(Row {
@@ -401,13 +423,9 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
 
     // The reference: one move of the IPaddr2 resource.
     let target = (first + 1) % NODES.len();
-    let w = lab.watch(vip)?;
-    lab.crm(c, &["resource", "move", &rsc, NODES[target]])?;
-    wait_holders(lab, vip, &[target], Duration::from_secs(60))?;
-    w.wait_answers(Duration::from_secs(20), Duration::from_millis(500))
-        .map_err(|e| format!("migration reference move: {e}"))?;
-    let (probe, samples) = w.finish();
-    let moved = judged("migration reference move", &probe, &samples)?;
+    let half = Duration::from_millis(500);
+    let step = "migration reference move";
+    let (_, _, moved) = move_watched(lab, c, &rsc, vip, target, half, step)?;
     lab.crm(c, &["resource", "clear", &rsc])?;
     lab::pause(Duration::from_secs(2))?;
     let holder = settled(lab, vip)?;
@@ -482,9 +500,7 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
         Agent::Ifaddr.ocf(),
         NODES[after]
     ));
-    lab.crm(c, &["resource", "stop", &rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", &rsc])?;
+    remove(lab, c, &rsc, vip)?;
     tally.pass(&format!("stop and delete {rsc}: no node holds {vip}"));
     Ok(())
 }
@@ -603,9 +619,7 @@ fn split_brain_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     ));
 
     lab.crm(c, &["resource", "cleanup", rsc])?;
-    lab.crm(c, &["resource", "stop", rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", rsc])?;
+    remove(lab, c, rsc, vip)?;
     tally.pass(&format!(
         "{rsc} cleaned up, stopped and deleted: no node holds {vip}"
     ));
@@ -761,9 +775,7 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     // Restore, clean up, remove.
     ip_cmd(&["-n", lab::SWITCH, "link", "set", &port, "up"])?;
     lab.crm(c, &["resource", "cleanup", rsc])?;
-    lab.crm(c, &["resource", "stop", rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", rsc])?;
+    remove(lab, c, rsc, vip)?;
     for i in 0..NODES.len() {
         ip_cmd(&["-n", lab::SWITCH, "link", "del", &policy_port(i)])?;
         lab::output_all(lab.node_cmd(i, "umount")?.arg("/var/cache"))?;

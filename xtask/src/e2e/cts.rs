@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{judged, resource, settled, start_vip, Tally};
-use crate::demo::{wait_for_holder, wait_holders, wait_one_holder};
+use super::{judged, move_watched, remove, resource, settled, start_vip, Tally};
+use crate::demo::{wait_for_holder, wait_one_holder};
 use crate::lab::{self, names, Agent, Family, Lab, Probe, Samples, NODES};
 
 pub const BEGIN: &str = "<!-- e2e-cts:begin -->";
@@ -132,14 +132,11 @@ pub fn measure(
     let mut outages = Vec::new();
     for k in 0..MOVES {
         let (from, to) = if k % 2 == 0 { (a, b) } else { (b, a) };
-        let w = lab.watch(vip)?;
-        lab.crm(c, &["resource", "move", &rsc, NODES[to]])?;
-        wait_holders(lab, vip, &[to], Duration::from_secs(60))?;
-        w.wait_answers(Duration::from_secs(20), Duration::from_millis(300))
-            .map_err(|e| format!("cts move {k}: {e}"))?;
-        let (probe, samples) = w.finish();
-        outages.push(judged(&format!("cts move {k}"), &probe, &samples)?);
-        s2r.push(stop_to_reply(from, &probe, &samples).map_err(|e| format!("cts move {k}: {e}"))?);
+        let step = format!("cts move {k}");
+        let settle = Duration::from_millis(300);
+        let (probe, samples, outage) = move_watched(lab, c, &rsc, vip, to, settle, &step)?;
+        outages.push(outage);
+        s2r.push(stop_to_reply(from, &probe, &samples).map_err(|e| format!("{step}: {e}"))?);
     }
     lab.crm(c, &["resource", "clear", &rsc])?;
     let stop_to_reply = median_max(s2r);
@@ -238,9 +235,7 @@ pub fn measure(
     // Remove, for the next one.
     lab.crm(c, &["resource", "clear", &rsc])?;
     lab.crm(c, &["resource", "cleanup", &rsc])?;
-    lab.crm(c, &["resource", "stop", &rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", &rsc])?;
+    remove(lab, c, &rsc, vip)?;
     tally.pass(&format!("{rsc} stopped and deleted"));
     Ok(CtsRow {
         agent,
