@@ -100,6 +100,8 @@ pub fn require_root() {
     );
 }
 
+/// A namespace with v1 (192.0.2.1/24, 2001:db8::1/64) and its peer v1p (192.0.2.2/24,
+/// 2001:db8::2/64) in a second namespace.
 pub struct Lab {
     pub ns: String,
     pub peer: String,
@@ -130,9 +132,7 @@ impl Run {
 }
 
 impl Lab {
-    /// A namespace with v1 (192.0.2.1/24, 2001:db8::1/64) and its peer v1p (192.0.2.2/24,
-    /// 2001:db8::2/64) in a second namespace.
-    /// Named for this process, `tag` and a counter.
+    /// A lab named for this process, `tag` and a counter.
     pub fn new(tag: &str) -> Lab {
         require_root();
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
@@ -140,7 +140,7 @@ impl Lab {
         Lab::named(&ns).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// The same lab under a name of the caller's: `ns` and `{ns}p`.
+    /// A lab under a name of the caller's: namespaces `ns` and `{ns}p`.
     pub fn named(ns: &str) -> Result<Lab, String> {
         let peer = format!("{ns}p");
         let lab = Lab {
@@ -209,6 +209,7 @@ impl Lab {
     }
 }
 
+/// Run `c` with exactly `env` (plus PATH).
 pub fn run_cmd(c: Command, env: &[(&str, &str)]) -> Run {
     run_env(c, env)
 }
