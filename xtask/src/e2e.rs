@@ -282,12 +282,12 @@ fn start_vip(lab: &Lab, c: usize, rsc: &str, ocf: &str, family: Family) -> Resul
     started(lab, vip, Duration::from_millis(500))
 }
 
-/// `ocf:ifaddr:vip` for `vip`/24 with `params` as `rsc` on node `c`, moved away after one
-/// failed monitor (`migration-threshold=1`), its monitor operation with `op`; started as
-/// [`start_vip`] starts one, with a couple of monitors (3 s) before the client is asked.
+/// `ocf:ifaddr:vip` for `vip`/24 with `params` as `rsc` (configured on the first node that is
+/// up), moved away after one failed monitor (`migration-threshold=1`), its monitor operation
+/// with `op`; started as [`start_vip`] starts one, with a couple of monitors (3 s) before the
+/// client is asked.
 fn start_one_strike(
     lab: &Lab,
-    c: usize,
     rsc: &str,
     vip: &str,
     params: &[&str],
@@ -297,7 +297,7 @@ fn start_one_strike(
     let mut all = vec![ip_param.as_str(), "cidr_netmask=24"];
     all.extend_from_slice(params);
     all.extend_from_slice(&["meta", "migration-threshold=1"]);
-    configure(lab, c, rsc, "ocf:ifaddr:vip", &all, op)?;
+    configure(lab, lab.any_up()?, rsc, "ocf:ifaddr:vip", &all, op)?;
     started(lab, vip, Duration::from_secs(3))
 }
 
@@ -543,7 +543,7 @@ fn split_brain_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     let rsc = "IPSB";
     let c = lab.any_up()?;
     let arping = ["run_arping=true"];
-    let first = start_one_strike(lab, c, rsc, vip, &arping, &["OCF_CHECK_LEVEL=20"])?;
+    let first = start_one_strike(lab, rsc, vip, &arping, &["OCF_CHECK_LEVEL=20"])?;
     tally.pass(&format!(
         "split-brain start: {vip} on {} only, monitored at depth 20",
         NODES[first]
@@ -718,7 +718,7 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     // One failed monitor (the policy's verdict) is enough to move the address away; in the
     // couple of monitors before the client is asked, the policy's artifact loads and it
     // says running.
-    let first = start_one_strike(lab, c, rsc, vip, &[&nic_param, &policy_param], &[])?;
+    let first = start_one_strike(lab, rsc, vip, &[&nic_param, &policy_param], &[])?;
     tally.pass(&format!(
         "policy start: {vip} on {} {POLICY_NIC} only; the client reaches it",
         NODES[first]
