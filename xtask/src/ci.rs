@@ -4,10 +4,11 @@
 //! 1. install what is missing (Debian packages; each later step installs its own tools);
 //! 2. `cargo fmt --check`, clippy with warnings denied;
 //! 3. the example policies: built for wasm32 and unit-tested natively;
-//! 4. unit and integration tests: `cargo test` (the default members, so the agent under test
-//!    is built on its own, without the compiler's Cranelift) and `cargo test -p ifaddrc`: the
-//!    agent on a real kernel in network namespaces, ocf-tester, hostile input, faults,
-//!    concurrency, policies compiled by `ifaddrc`;
+//! 4. unit and integration tests: `cargo test` (the default members: the unit tests, and the
+//!    integration-test crate `tests/`, whose agent under test is built on its own, without the
+//!    compiler's Cranelift) and `cargo test -p ifaddrc` (the compiler's unit tests): the agent
+//!    on a real kernel in network namespaces, ocf-tester, hostile input, faults, concurrency,
+//!    policies compiled by `ifaddrc`, a scaffolded policy crate built end to end;
 //! 5. `core` built for a target without `std` or `alloc` (`x86_64-unknown-none`), which
 //!    fails if it, or a dependency of it, pulls either in;
 //!    `cargo publish --dry-run` of the crates meant for crates.io, `ifaddr-core` and the

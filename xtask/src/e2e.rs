@@ -248,37 +248,102 @@ fn settled(lab: &Lab, vip: &str) -> Result<usize, String> {
     Ok(*one)
 }
 
-fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> Result<Row, String> {
+/// A resource's name: `kind`, the family's number and the agent.
+fn resource(kind: &str, agent: Agent, family: Family) -> String {
+    let n = if family == Family::V4 { 4 } else { 6 };
+    format!("{kind}{n}_{}", agent.name())
+}
+
+/// `crm configure primitive RSC OCF params PARAMS... op monitor interval=2s timeout=20s OP...`
+/// on node `c`: how every scenario configures its address, monitored every 2 s.
+fn configure(
+    lab: &Lab,
+    c: usize,
+    rsc: &str,
+    ocf: &str,
+    params: &[&str],
+    op: &[&str],
+) -> Result<(), String> {
+    let mut args = vec!["configure", "primitive", rsc, ocf, "params"];
+    args.extend_from_slice(params);
+    args.extend_from_slice(&["op", "monitor", "interval=2s", "timeout=20s"]);
+    args.extend_from_slice(op);
+    lab.crm(c, &args).map(drop)
+}
+
+/// Configure `family`'s address (its only parameters: address and prefix length) as `rsc` of
+/// agent `ocf` on node `c`, and wait until one node holds it and the client reaches it: that
+/// node.
+fn start_vip(lab: &Lab, c: usize, rsc: &str, ocf: &str, family: Family) -> Result<usize, String> {
     let vip = family.vip();
-    let rsc = format!(
-        "vip{}_{}",
-        if family == Family::V4 { 4 } else { 6 },
-        agent.name()
-    );
-    let c = lab.any_up()?;
     let ip_param = format!("ip={vip}");
     let mask = format!("cidr_netmask={}", family.prefix_len());
+    configure(lab, c, rsc, ocf, &[&ip_param, &mask], &[])?;
+    started(lab, vip, Duration::from_millis(500))
+}
+
+/// `ocf:ifaddr:vip` for `vip`/24 with `params` as `rsc` (configured on the first node that is
+/// up), moved away after one failed monitor (`migration-threshold=1`), its monitor operation
+/// with `op`; started as [`start_vip`] starts one, with a couple of monitors (3 s) before the
+/// client is asked.
+fn start_one_strike(
+    lab: &Lab,
+    rsc: &str,
+    vip: &str,
+    params: &[&str],
+    op: &[&str],
+) -> Result<usize, String> {
+    let ip_param = format!("ip={vip}");
+    let mut all = vec![ip_param.as_str(), "cidr_netmask=24"];
+    all.extend_from_slice(params);
+    all.extend_from_slice(&["meta", "migration-threshold=1"]);
+    configure(lab, lab.any_up()?, rsc, "ocf:ifaddr:vip", &all, op)?;
+    started(lab, vip, Duration::from_secs(3))
+}
+
+/// Wait until one node holds `vip`, then `pause`, then until the client reaches it: that node.
+fn started(lab: &Lab, vip: &str, pause: Duration) -> Result<usize, String> {
+    wait_one_holder(lab, vip, Duration::from_secs(60))?;
+    lab::pause(pause)?;
+    settled(lab, vip)
+}
+
+/// Move `rsc` to node `to` (from node `c`) while the client pings `vip`; wait until `to` alone
+/// holds it and the client has had answers for `settle`. What the client saw, and its outage
+/// (`step` names the move in errors).
+fn move_watched(
+    lab: &Lab,
+    c: usize,
+    rsc: &str,
+    vip: &str,
+    to: usize,
+    settle: Duration,
+    step: &str,
+) -> Result<(Probe, Samples, f64), String> {
+    let w = lab.watch(vip)?;
+    lab.crm(c, &["resource", "move", rsc, NODES[to]])?;
+    wait_holders(lab, vip, &[to], Duration::from_secs(60))?;
+    w.wait_answers(Duration::from_secs(20), settle)
+        .map_err(|e| format!("{step}: {e}"))?;
+    let (probe, samples) = w.finish();
+    let outage = judged(step, &probe, &samples)?;
+    Ok((probe, samples, outage))
+}
+
+/// Stop `rsc` (from node `c`), wait until no node holds `vip`, and delete it.
+fn remove(lab: &Lab, c: usize, rsc: &str, vip: &str) -> Result<(), String> {
+    lab.crm(c, &["resource", "stop", rsc])?;
+    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
+    lab.crm(c, &["configure", "delete", rsc]).map(drop)
+}
+
+fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> Result<Row, String> {
+    let vip = family.vip();
+    let rsc = resource("vip", agent, family);
+    let c = lab.any_up()?;
 
     // Start.
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            &rsc,
-            agent.ocf(),
-            "params",
-            &ip_param,
-            &mask,
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-        ],
-    )?;
-    wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    lab::pause(Duration::from_millis(500))?;
-    let first = settled(lab, vip)?;
+    let first = start_vip(lab, c, &rsc, agent.ocf(), family)?;
     tally.pass(&format!(
         "start: {vip} on {} only; the client reaches it",
         NODES[first]
@@ -286,13 +351,8 @@ fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> R
 
     // Move.
     let target = (first + 1) % NODES.len();
-    let w = lab.watch(vip)?;
-    lab.crm(c, &["resource", "move", &rsc, NODES[target]])?;
-    wait_holders(lab, vip, &[target], Duration::from_secs(60))?;
-    w.wait_answers(Duration::from_secs(20), Duration::from_millis(500))
-        .map_err(|e| format!("move: {e}"))?;
-    let (probe, samples) = w.finish();
-    let moved = judged("move", &probe, &samples)?;
+    let half = Duration::from_millis(500);
+    let (_, samples, moved) = move_watched(lab, c, &rsc, vip, target, half, "move")?;
     settled(lab, vip)?;
     tally.pass(&format!(
         "move to {}: {} ({} samples, never two); client outage {moved:.0} ms",
@@ -359,9 +419,7 @@ fn scenario(lab: &mut Lab, agent: Agent, family: Family, tally: &mut Tally) -> R
     ));
 
     // Remove the resource, for the next agent.
-    lab.crm(c, &["resource", "stop", &rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", &rsc])?;
+    remove(lab, c, &rsc, vip)?;
     tally.pass(&format!("stop and delete {rsc}: no node holds {vip}"));
 
     Ok(Row {
@@ -380,27 +438,7 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
     let vip = family.vip();
     let rsc = format!("mig{}", if family == Family::V4 { 4 } else { 6 });
     let c = lab.any_up()?;
-    let ip_param = format!("ip={vip}");
-    let mask = format!("cidr_netmask={}", family.prefix_len());
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            &rsc,
-            Agent::Ipaddr2.ocf(),
-            "params",
-            &ip_param,
-            &mask,
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-        ],
-    )?;
-    wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    lab::pause(Duration::from_millis(500))?;
-    let first = settled(lab, vip)?;
+    let first = start_vip(lab, c, &rsc, Agent::Ipaddr2.ocf(), family)?;
     tally.pass(&format!(
         "{rsc} ({}) serves {vip} on {}",
         Agent::Ipaddr2.ocf(),
@@ -409,13 +447,9 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
 
     // The reference: one move of the IPaddr2 resource.
     let target = (first + 1) % NODES.len();
-    let w = lab.watch(vip)?;
-    lab.crm(c, &["resource", "move", &rsc, NODES[target]])?;
-    wait_holders(lab, vip, &[target], Duration::from_secs(60))?;
-    w.wait_answers(Duration::from_secs(20), Duration::from_millis(500))
-        .map_err(|e| format!("migration reference move: {e}"))?;
-    let (probe, samples) = w.finish();
-    let moved = judged("migration reference move", &probe, &samples)?;
+    let half = Duration::from_millis(500);
+    let step = "migration reference move";
+    let (_, _, moved) = move_watched(lab, c, &rsc, vip, target, half, step)?;
     lab.crm(c, &["resource", "clear", &rsc])?;
     lab::pause(Duration::from_secs(2))?;
     let holder = settled(lab, vip)?;
@@ -490,9 +524,7 @@ fn migration_scenario(lab: &Lab, family: Family, tally: &mut Tally) -> Result<()
         Agent::Ifaddr.ocf(),
         NODES[after]
     ));
-    lab.crm(c, &["resource", "stop", &rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", &rsc])?;
+    remove(lab, c, &rsc, vip)?;
     tally.pass(&format!("stop and delete {rsc}: no node holds {vip}"));
     Ok(())
 }
@@ -510,30 +542,8 @@ fn split_brain_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     let vip = SPLIT_VIP;
     let rsc = "IPSB";
     let c = lab.any_up()?;
-    let ip_param = format!("ip={vip}");
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            rsc,
-            "ocf:ifaddr:vip",
-            "params",
-            &ip_param,
-            "cidr_netmask=24",
-            "run_arping=true",
-            "meta",
-            "migration-threshold=1",
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-            "OCF_CHECK_LEVEL=20",
-        ],
-    )?;
-    wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    lab::pause(Duration::from_secs(3))?;
-    let first = settled(lab, vip)?;
+    let arping = ["run_arping=true"];
+    let first = start_one_strike(lab, rsc, vip, &arping, &["OCF_CHECK_LEVEL=20"])?;
     tally.pass(&format!(
         "split-brain start: {vip} on {} only, monitored at depth 20",
         NODES[first]
@@ -617,9 +627,7 @@ fn split_brain_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     ));
 
     lab.crm(c, &["resource", "cleanup", rsc])?;
-    lab.crm(c, &["resource", "stop", rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", rsc])?;
+    remove(lab, c, rsc, vip)?;
     tally.pass(&format!(
         "{rsc} cleaned up, stopped and deleted: no node holds {vip}"
     ));
@@ -705,34 +713,12 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
         ip_cmd(&["-n", &ns, "link", "set", POLICY_NIC, "up"])?;
     }
 
-    let ip_param = format!("ip={vip}");
     let nic_param = format!("nic={POLICY_NIC}");
     let policy_param = format!("policy={}", policy.display());
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            rsc,
-            "ocf:ifaddr:vip",
-            "params",
-            &ip_param,
-            "cidr_netmask=24",
-            &nic_param,
-            &policy_param,
-            // One failed monitor is enough to move the address away.
-            "meta",
-            "migration-threshold=1",
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-        ],
-    )?;
-    wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    // A couple of monitors: the policy's artifact loads and it says running.
-    lab::pause(Duration::from_secs(3))?;
-    let first = settled(lab, vip)?;
+    // One failed monitor (the policy's verdict) is enough to move the address away; in the
+    // couple of monitors before the client is asked, the policy's artifact loads and it
+    // says running.
+    let first = start_one_strike(lab, rsc, vip, &[&nic_param, &policy_param], &[])?;
     tally.pass(&format!(
         "policy start: {vip} on {} {POLICY_NIC} only; the client reaches it",
         NODES[first]
@@ -780,9 +766,7 @@ fn policy_scenario(lab: &Lab, tally: &mut Tally) -> Result<(), String> {
     // Restore, clean up, remove.
     ip_cmd(&["-n", lab::SWITCH, "link", "set", &port, "up"])?;
     lab.crm(c, &["resource", "cleanup", rsc])?;
-    lab.crm(c, &["resource", "stop", rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", rsc])?;
+    remove(lab, c, rsc, vip)?;
     for i in 0..NODES.len() {
         ip_cmd(&["-n", lab::SWITCH, "link", "del", &policy_port(i)])?;
         lab::output_all(lab.node_cmd(i, "umount")?.arg("/var/cache"))?;
@@ -818,14 +802,27 @@ fn print_table(rows: &[Row]) {
     println!();
 }
 
-fn write_record(rows: &[Row]) -> Result<(), String> {
-    let path = root().join("BENCHMARKS.md");
+/// Where and when a record is made: "on DATE (Linux RELEASE, N CPUs)".
+fn recorded_on() -> String {
     let date = lab::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d"]))
         .unwrap_or_default();
     let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let cpus = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(0);
+    format!("on {} (Linux {}, {cpus} CPUs)", date.trim(), kernel.trim())
+}
+
+/// Put `section` (which starts with `begin` and ends with `end`) into BENCHMARKS.md: in place
+/// of the one between the same markers, or at the end under `heading`.
+fn write_section(begin: &str, end: &str, heading: &str, section: &str) -> Result<(), String> {
+    let path = root().join("BENCHMARKS.md");
+    let old = fs::read_to_string(&path).unwrap_or_default();
+    fs::write(&path, splice(&old, section, [begin, end], heading))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+fn write_record(rows: &[Row]) -> Result<(), String> {
     let section = format!(
         "{BEGIN}\n\
          Client-observed outage of a floating address in the three-node lab of `cargo xtask e2e`\n\
@@ -835,24 +832,14 @@ fn write_record(rows: &[Row]) -> Result<(), String> {
          machine. Power-off is dominated by Corosync noticing the loss (token 1000 ms plus\n\
          consensus 1200 ms, more when the lost node was the DC) and varies by a second or two\n\
          between runs; IPv6 adds duplicate address detection (about 1 s) on the new holder.\n\
-         Recorded by `cargo xtask e2e --record` on {} (Linux {}, {cpus} CPUs), one run.\n\n{}{END}",
-        date.trim(),
-        kernel.trim(),
+         Recorded by `cargo xtask e2e --record` {}, one run.\n\n{}{END}",
+        recorded_on(),
         table(rows)
     );
-    let old = fs::read_to_string(&path).unwrap_or_default();
-    fs::write(&path, splice(&old, &section))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    write_section(BEGIN, END, FAILOVER, &section)
 }
 
 fn write_cts_record(rows: &[cts::CtsRow]) -> Result<(), String> {
-    let path = root().join("BENCHMARKS.md");
-    let date = lab::output(std::process::Command::new("date").args(["-u", "+%Y-%m-%d"]))
-        .unwrap_or_default();
-    let kernel = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let cpus = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(0);
     let section = format!(
         "{}\n\
          CTS-like measurements in the same lab and run (xtask/src/e2e/cts.rs), one resource per\n\
@@ -861,41 +848,28 @@ fn write_cts_record(rows: &[cts::CtsRow]) -> Result<(), String> {
          standby (the address moves) and back online (it stays), and the new holder's agent\n\
          killed with SIGKILL in the middle of its start (IPv4 with `run_arping=true`, ifaddr with\n\
          `arp_probe=1000`; IPv6 waiting for duplicate address detection), after which Pacemaker\n\
-         places the resource elsewhere. Recorded by `cargo xtask e2e --record` on {} (Linux {},\n\
-         {cpus} CPUs), one run.\n\n{}{}",
+         places the resource elsewhere. Recorded by `cargo xtask e2e --record` {}, one run.\n\n\
+         {}{}",
         cts::BEGIN,
-        date.trim(),
-        kernel.trim(),
+        recorded_on(),
         cts::table(rows),
         cts::END
     );
-    let old = fs::read_to_string(&path).unwrap_or_default();
-    let new = match (old.find(cts::BEGIN), old.find(cts::END)) {
-        (Some(b), Some(e)) if b < e => {
-            format!("{}{section}{}", &old[..b], &old[e + cts::END.len()..])
-        }
-        _ => format!(
-            "{}\n\n## CTS-like failover measurements (e2e)\n\n{section}\n",
-            old.trim_end()
-        ),
-    };
-    fs::write(&path, new).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let heading = "## CTS-like failover measurements (e2e)";
+    write_section(cts::BEGIN, cts::END, heading, &section)
 }
 
-/// `old` with the text between the markers (included) replaced by `section`; the
-/// section is added at the end when the markers are missing.
-fn splice(old: &str, section: &str) -> String {
-    match (old.find(BEGIN), old.find(END)) {
+const FAILOVER: &str = "## Cluster failover (e2e)";
+
+/// `old` with the text between `begin` and `end` (included) replaced by `section`; the
+/// section is added at the end under `heading` when the markers are missing.
+fn splice(old: &str, section: &str, [begin, end]: [&str; 2], heading: &str) -> String {
+    match (old.find(begin), old.find(end)) {
         (Some(b), Some(e)) if b < e => {
-            format!("{}{section}{}", &old[..b], &old[e + END.len()..])
+            format!("{}{section}{}", &old[..b], &old[e + end.len()..])
         }
-        _ if old.trim().is_empty() => {
-            format!("# Benchmarks\n\n## Cluster failover (e2e)\n\n{section}\n")
-        }
-        _ => format!(
-            "{}\n\n## Cluster failover (e2e)\n\n{section}\n",
-            old.trim_end()
-        ),
+        _ if old.trim().is_empty() => format!("# Benchmarks\n\n{heading}\n\n{section}\n"),
+        _ => format!("{}\n\n{heading}\n\n{section}\n", old.trim_end()),
     }
 }
 
@@ -903,10 +877,12 @@ fn splice(old: &str, section: &str) -> String {
 mod tests {
     use super::*;
 
+    const MARKS: [&str; 2] = [BEGIN, END];
+
     #[test]
     fn splice_replaces_only_between_the_markers() {
         let old = format!("# B\n\nbefore\n{BEGIN}\nold table\n{END}\nafter\n");
-        let new = splice(&old, &format!("{BEGIN}\nnew table\n{END}"));
+        let new = splice(&old, &format!("{BEGIN}\nnew table\n{END}"), MARKS, FAILOVER);
         assert_eq!(
             new,
             format!("# B\n\nbefore\n{BEGIN}\nnew table\n{END}\nafter\n")
@@ -915,10 +891,15 @@ mod tests {
 
     #[test]
     fn splice_appends_a_section_when_the_markers_are_missing() {
-        let new = splice("# B\n\nother numbers\n", &format!("{BEGIN}\nt\n{END}"));
+        let new = splice(
+            "# B\n\nother numbers\n",
+            &format!("{BEGIN}\nt\n{END}"),
+            MARKS,
+            FAILOVER,
+        );
         assert!(new.starts_with("# B\n\nother numbers\n\n## Cluster failover (e2e)\n"));
         assert!(new.ends_with(&format!("{BEGIN}\nt\n{END}\n")));
-        let fresh = splice("", &format!("{BEGIN}\nt\n{END}"));
+        let fresh = splice("", &format!("{BEGIN}\nt\n{END}"), MARKS, FAILOVER);
         assert!(fresh.starts_with("# Benchmarks\n"));
     }
 

@@ -11,7 +11,7 @@
 //! ```
 //!
 //! Each node also has its own mount, UTS, IPC and PID namespaces: its first process
-//! (`tests/cluster/node-init.sh`, PID 1 there) mounts private state directories, then
+//! (`xtask/fixtures/cluster/node-init.sh`, PID 1 there) mounts private state directories, then
 //! Corosync and Pacemaker are started inside with `nsenter`. Killing that first process
 //! ends the whole node, which is how a node is "powered off" (after its cable, the
 //! veth, is cut).
@@ -41,9 +41,9 @@ pub const SWITCH: &str = "lab-switch";
 const CLIENT: &str = "lab-client";
 pub const BRIDGE: &str = "br0";
 
-const COROSYNC_CONF: &str = include_str!("../../tests/cluster/corosync.conf");
-const CIB_XML: &str = include_str!("../../tests/cluster/cib.xml");
-const NODE_INIT: &str = include_str!("../../tests/cluster/node-init.sh");
+const COROSYNC_CONF: &str = include_str!("../fixtures/cluster/corosync.conf");
+const CIB_XML: &str = include_str!("../fixtures/cluster/cib.xml");
+const NODE_INIT: &str = include_str!("../fixtures/cluster/node-init.sh");
 
 /// The network namespace of node `i` (0-based).
 pub fn netns(i: usize) -> String {

@@ -17,9 +17,8 @@ pub const UNSAFE_ALLOWED: &[&str] = &[
     "host/src/sys/mod.rs",
     "host/src/sys/linux.rs",
     "host/src/sys/freebsd.rs",
-    "host/tests/common/capture.rs",
-    "host/tests/common/mod.rs",
     "policies/sdk/src/lib.rs",
+    "tests/src/capture.rs",
     "xtask/src/bench/mod.rs",
     "xtask/src/lab.rs",
 ];

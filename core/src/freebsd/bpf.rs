@@ -1,7 +1,7 @@
 //! bpf(4): the ioctls, the ARP-only filter program and the parser for what `read(2)` on a bpf
 //! descriptor returns (records of `struct bpf_hdr` + captured bytes, each starting on a
 //! `BPF_WORDALIGN` boundary). Layouts as in `<net/bpf.h>` on LP64, checked by
-//! tests/freebsd-headers.
+//! xtask/fixtures/freebsd-headers.
 
 use super::{ior, iow, IFREQ_LEN};
 use crate::frame::{

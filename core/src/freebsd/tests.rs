@@ -1,7 +1,7 @@
 //! FreeBSD encoders and parsers against `vectors.rs`: bytes and numbers the C compiler built
-//! from FreeBSD's own headers (tests/freebsd-headers/vectors.c, regenerated and checked
-//! against the headers by `cargo xtask freebsd-check`). Each test uses the inputs written next
-//! to the matching object in vectors.c.
+//! from FreeBSD's own headers (xtask/fixtures/freebsd-headers/vectors.c, regenerated and
+//! checked against the headers by `cargo xtask freebsd-check`). Each test uses the inputs
+//! written next to the matching object in vectors.c.
 
 use super::route::*;
 use super::vectors as v;

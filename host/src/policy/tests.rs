@@ -2,8 +2,7 @@
 //! bounded time, and well-behaved modules' verdicts and state blobs come through. Modules are
 //! compiled by `ifaddrc`, as on a node; the agent only loads their artifacts.
 
-#[path = "../../tests/common/ifaddrc.rs"]
-pub(super) mod ifaddrc;
+pub(super) use ifaddr_tests::ifaddrc;
 
 use super::*;
 use crate::sys::Counters;

@@ -8,6 +8,7 @@
 //! BENCHMARKS.md. `--quick` (what CI runs) only proves that the harness works.
 
 use crate::util::{cargo, root, run};
+use ifaddr_tests::{try_sh as sh, Lab};
 use std::ffi::CString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -17,7 +18,6 @@ use std::time::Duration;
 const NS: &str = "ifaddr-bench";
 /// The artifact cache the measured agent reads (`IFADDR_CACHE_DIR`).
 const CACHE: &str = "/run/ifaddr-bench-cache";
-const PEER: &str = "ifaddr-benchp";
 const IPADDR2: &str = "/usr/lib/ocf/resource.d/heartbeat/IPaddr2";
 
 struct Opts {
@@ -229,21 +229,6 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
 
-pub(crate) fn sh(cmd: &str) -> Result<String, String> {
-    let out = Command::new("sh")
-        .arg("-c")
-        .arg(cmd)
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{cmd}` failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
 /// Enter the benchmark namespace in this process, so the agents start directly in it (no
 /// `ip netns exec` in the measured path).
 fn enter_netns(name: &str) -> Result<(), String> {
@@ -263,36 +248,22 @@ fn enter_netns(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-struct Lab;
-
-impl Lab {
-    fn new() -> Result<Lab, String> {
-        let _ = sh(&format!(
-            "ip netns del {NS} 2>/dev/null; ip netns del {PEER} 2>/dev/null"
-        ));
-        sh(&format!(
-            "ip netns add {NS} && ip netns add {PEER} && \
-             ip -n {NS} link add v1 type veth peer name v1p netns {PEER} && \
-             ip -n {NS} link set lo up && ip -n {NS} link set v1 up && ip -n {PEER} link set v1p up && \
-             ip -n {NS} addr add 192.0.2.1/24 dev v1 && ip -n {PEER} addr add 192.0.2.2/24 dev v1p && \
-             ip -n {NS} addr add 2001:db8::1/64 dev v1 nodad"
-        ))?;
-        Ok(Lab)
-    }
-
-    fn batch(&self, lines: &str) -> Result<(), String> {
-        let f = std::env::temp_dir().join("ifaddr-bench.batch");
-        std::fs::write(&f, lines).map_err(|e| e.to_string())?;
-        sh(&format!("ip -n {NS} -batch {}", f.display()))?;
-        let _ = std::fs::remove_file(f);
-        Ok(())
-    }
+/// The lab of the integration tests (a veth pair between two namespaces), under the
+/// benchmark's name; what an earlier, killed run left under that name goes first.
+fn make_lab() -> Result<Lab, String> {
+    let _ = sh(&format!(
+        "ip netns del {NS} 2>/dev/null; ip netns del {NS}p 2>/dev/null"
+    ));
+    Lab::named(NS)
 }
 
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = sh(&format!("ip netns del {NS}; ip netns del {PEER}"));
-    }
+/// Run `ip -batch` lines in the benchmark namespace.
+fn batch(lines: &str) -> Result<(), String> {
+    let f = std::env::temp_dir().join("ifaddr-bench.batch");
+    std::fs::write(&f, lines).map_err(|e| e.to_string())?;
+    sh(&format!("ip -n {NS} -batch {}", f.display()))?;
+    let _ = std::fs::remove_file(f);
+    Ok(())
 }
 
 /// `ip -batch` lines adding addresses 2001:db8:1::`from` ..= ::`to` to v1 (IPv6: the only
@@ -427,7 +398,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     let ifaddrc = crate::dist::host_ifaddrc()?;
     let mut out = String::new();
     let n = o.runs;
-    let lab = Lab::new()?;
+    let lab = make_lab()?;
     enter_netns(NS)?;
     let launcher = build_launcher()?;
     let b = Bench {
@@ -632,7 +603,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     let mut have = 1; // 2001:db8::1 is there already
     for &count in steps {
         if count > have {
-            lab.batch(&addr_lines(have, count - 1))?;
+            batch(&addr_lines(have, count - 1))?;
             have = count;
         }
         for a in agents {
@@ -657,7 +628,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     }
     let rsteps: &[usize] = if o.quick { &[100] } else { &[10000] };
     for &count in rsteps {
-        lab.batch(&many_routes(count))?;
+        batch(&many_routes(count))?;
         for a in agents {
             let s = b.measure(a, "monitor", &v6auto, 0, n.min(21))?;
             writeln!(growth, "| monitor, nic detected among {count} routes (+{have} addresses) | {} | {} | {}-{} | {} |", name(a), ms(s.median), ms(s.p10), ms(s.p90), s.rss_kib).unwrap();

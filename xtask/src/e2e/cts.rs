@@ -17,8 +17,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{judged, settled, Tally};
-use crate::demo::{wait_for_holder, wait_holders, wait_one_holder};
+use super::{judged, move_watched, remove, resource, settled, start_vip, Tally};
+use crate::demo::{wait_for_holder, wait_one_holder};
 use crate::lab::{self, names, Agent, Family, Lab, Probe, Samples, NODES};
 
 pub const BEGIN: &str = "<!-- e2e-cts:begin -->";
@@ -122,33 +122,9 @@ pub fn measure(
     tally: &mut Tally,
 ) -> Result<CtsRow, String> {
     let vip = family.vip();
-    let rsc = format!(
-        "cts{}_{}",
-        if family == Family::V4 { 4 } else { 6 },
-        agent.name()
-    );
+    let rsc = resource("cts", agent, family);
     let c = lab.any_up()?;
-    let ip_param = format!("ip={vip}");
-    let mask = format!("cidr_netmask={}", family.prefix_len());
-    lab.crm(
-        c,
-        &[
-            "configure",
-            "primitive",
-            &rsc,
-            agent.ocf(),
-            "params",
-            &ip_param,
-            &mask,
-            "op",
-            "monitor",
-            "interval=2s",
-            "timeout=20s",
-        ],
-    )?;
-    let a = wait_one_holder(lab, vip, Duration::from_secs(60))?;
-    lab::pause(Duration::from_millis(500))?;
-    settled(lab, vip)?;
+    let a = start_vip(lab, c, &rsc, agent.ocf(), family)?;
     let b = (a + 1) % NODES.len();
 
     // Moves back and forth.
@@ -156,14 +132,11 @@ pub fn measure(
     let mut outages = Vec::new();
     for k in 0..MOVES {
         let (from, to) = if k % 2 == 0 { (a, b) } else { (b, a) };
-        let w = lab.watch(vip)?;
-        lab.crm(c, &["resource", "move", &rsc, NODES[to]])?;
-        wait_holders(lab, vip, &[to], Duration::from_secs(60))?;
-        w.wait_answers(Duration::from_secs(20), Duration::from_millis(300))
-            .map_err(|e| format!("cts move {k}: {e}"))?;
-        let (probe, samples) = w.finish();
-        outages.push(judged(&format!("cts move {k}"), &probe, &samples)?);
-        s2r.push(stop_to_reply(from, &probe, &samples).map_err(|e| format!("cts move {k}: {e}"))?);
+        let step = format!("cts move {k}");
+        let settle = Duration::from_millis(300);
+        let (probe, samples, outage) = move_watched(lab, c, &rsc, vip, to, settle, &step)?;
+        outages.push(outage);
+        s2r.push(stop_to_reply(from, &probe, &samples).map_err(|e| format!("{step}: {e}"))?);
     }
     lab.crm(c, &["resource", "clear", &rsc])?;
     let stop_to_reply = median_max(s2r);
@@ -262,9 +235,7 @@ pub fn measure(
     // Remove, for the next one.
     lab.crm(c, &["resource", "clear", &rsc])?;
     lab.crm(c, &["resource", "cleanup", &rsc])?;
-    lab.crm(c, &["resource", "stop", &rsc])?;
-    wait_holders(lab, vip, &[], Duration::from_secs(60))?;
-    lab.crm(c, &["configure", "delete", &rsc])?;
+    remove(lab, c, &rsc, vip)?;
     tally.pass(&format!("{rsc} stopped and deleted"));
     Ok(CtsRow {
         agent,

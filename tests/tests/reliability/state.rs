@@ -49,7 +49,7 @@ impl Fx {
         std::fs::write(&policy, wat::parse_str(COUNTER).unwrap()).unwrap();
         std::fs::set_permissions(&policy, std::fs::Permissions::from_mode(0o644)).unwrap();
         // As on a node: the agent loads only what `ifaddrc compile` stored.
-        crate::common::ifaddrc::compile(&policy, &root.join("cache")).unwrap();
+        ifaddr_tests::ifaddrc::compile(&policy, &root.join("cache")).unwrap();
         Fx {
             policy: policy.to_str().unwrap().to_owned(),
             root,

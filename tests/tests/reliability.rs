@@ -6,8 +6,6 @@
 //! Every case states the exit code, the one-line reason and the kernel state afterwards, read
 //! back with iproute2 rather than with the agent's own code.
 
-mod common;
-
 #[path = "reliability/faults.rs"]
 mod faults;
 #[path = "reliability/hostile.rs"]
@@ -20,7 +18,7 @@ mod security;
 #[path = "reliability/state.rs"]
 mod state;
 
-use common::*;
+use ifaddr_tests::*;
 use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
@@ -54,22 +52,8 @@ pub fn env_bytes(kv: &[(&str, &[u8])]) -> Env {
 /// does, but with raw bytes.
 pub fn run_os(lab: &Lab, action: &OsStr, env: &Env) -> Run {
     let mut c = Command::new("ip");
-    c.args(["netns", "exec", &lab.ns]).arg(BIN).arg(action);
+    c.args(["netns", "exec", &lab.ns]).arg(bin()).arg(action);
     run_env(c, env)
-}
-
-pub fn run_env(mut c: Command, env: &Env) -> Run {
-    c.env_clear();
-    c.env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let out = c.output().expect("run agent");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
 }
 
 pub fn run(lab: &Lab, action: &str, env: &Env) -> Run {

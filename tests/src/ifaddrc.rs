@@ -9,26 +9,7 @@ use std::sync::OnceLock;
 /// The `ifaddrc` executable of this workspace's debug build.
 pub fn ifaddrc() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let out = Command::new(env!("CARGO"))
-            .args(["build", "-p", "ifaddrc", "--bin", "ifaddrc"])
-            .arg("--message-format=json")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .output()
-            .expect("run cargo build -p ifaddrc");
-        assert!(
-            out.status.success(),
-            "cargo build -p ifaddrc failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json = String::from_utf8_lossy(&out.stdout);
-        let exe = json
-            .split("\"executable\":\"")
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .expect("cargo names the ifaddrc executable");
-        PathBuf::from(exe)
-    })
+    BIN.get_or_init(|| crate::cargo_build("ifaddrc", "ifaddrc", &[]))
 }
 
 /// `ifaddrc compile MODULE --cache-dir CACHE`: the artifact's path, or ifaddrc's complaint.

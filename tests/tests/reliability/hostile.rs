@@ -399,7 +399,7 @@ fn nic_cases() -> Vec<Case> {
     for s in ["..", ".", ".v1", "-v1", "--help", "-"] {
         v.push(refused("nic", s, "starts with '-' or '.'"));
     }
-    // IPaddr2's legacy nic:label form is accepted (host/tests/ipaddr2.rs); its label must be
+    // IPaddr2's legacy nic:label form is accepted (tests/tests/ipaddr2.rs); its label must be
     // a label.
     for s in [":", "v1:"] {
         v.push(refused("nic", s, "has an empty label after ':'"));
@@ -956,7 +956,7 @@ fn hostile_environments() {
     }
     // No action at all: usage, OCF_ERR_ARGS.
     let mut c = Command::new("ip");
-    c.args(["netns", "exec", &lab.ns, BIN]);
+    c.args(["netns", "exec", &lab.ns, bin()]);
     let r = run_env(c, &env(&[("ip", IP)]));
     if r.code != 2 || !r.stderr.contains("usage") {
         failures.push(format!("no action: {r:?}"));
@@ -1045,7 +1045,7 @@ fn nul_bytes_are_refused() {
                 .map(|(_, v)| v.as_slice())
         }
     }
-    let spawn = Command::new(BIN)
+    let spawn = Command::new(bin())
         .env("OCF_RESKEY_ip", OsStr::from_bytes(b"192.0.2.200\0;reboot"))
         .arg("validate-all")
         .output();

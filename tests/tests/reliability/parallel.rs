@@ -183,7 +183,7 @@ fn race_primary_stopped_while_a_secondary_is_added() {
         &trace,
         "-e",
         "trace=sendto",
-        BIN,
+        bin(),
         "stop",
     ]);
     assert_eq!(run_env(c, &a).code, 0);
@@ -210,7 +210,7 @@ fn race_primary_stopped_while_a_secondary_is_added() {
         "-e",
     ])
     .arg(format!("inject=sendto:delay_enter=2000000:when={k}"))
-    .args([BIN, "stop"]);
+    .args([bin(), "stop"]);
     let stopper = std::thread::spawn(move || run_env(c, &a));
     let t0 = Instant::now();
     while !std::fs::read_to_string(&trace)

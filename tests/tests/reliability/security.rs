@@ -118,7 +118,7 @@ fn never_executes_another_program() {
             "-o",
             &trace,
         ])
-        .args(["-e", "trace=execve,execveat", BIN, action]);
+        .args(["-e", "trace=execve,execveat", bin(), action]);
         let mut e = env(kv);
         e.push(("HA_LOGFACILITY".into(), "daemon".into()));
         c.env_clear();
@@ -132,7 +132,7 @@ fn never_executes_another_program() {
         let t = std::fs::read_to_string(&trace).unwrap();
         let execs: Vec<&str> = t.lines().filter(|l| l.contains("execve")).collect();
         assert!(
-            execs.len() == 1 && execs[0].contains(BIN),
+            execs.len() == 1 && execs[0].contains(bin()),
             "{action} {kv:?} executed: {execs:?} ({out:?})"
         );
         assert!(
@@ -172,7 +172,7 @@ fn traced(lab: &Lab, action: &str, e: &Env, trace: &str) -> Run {
         "-o",
         trace,
     ])
-    .args(["-e", "trace=sendto", BIN, action]);
+    .args(["-e", "trace=sendto", bin(), action]);
     run_env(c, e)
 }
 
@@ -358,8 +358,11 @@ fn freebsd_delete_request_cannot_name_the_unset_address() {
 /// fails this check and has to be looked at.
 #[test]
 fn freebsd_backend_deletes_only_through_a_target() {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/sys/freebsd.rs"))
-        .expect("host/src/sys/freebsd.rs");
+    let src = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../host/src/sys/freebsd.rs"
+    ))
+    .expect("host/src/sys/freebsd.rs");
     let lines: Vec<&str> = src.lines().collect();
     for (ioctl, builder, target) in [
         (

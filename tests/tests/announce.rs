@@ -2,9 +2,8 @@
 //! unsolicited neighbour advertisements for the address that arrive after stop returned (or
 //! after the address left by other means). There must be none.
 
-mod common;
-use common::capture::{now_ns, Capture};
-use common::*;
+use ifaddr_tests::capture::{now_ns, Capture};
+use ifaddr_tests::*;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 

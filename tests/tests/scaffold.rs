@@ -7,22 +7,21 @@
 //! The crate depends on `ifaddr-policy = "0.1"`; `--sdk` points it at this checkout's
 //! `policies/sdk` (the documented override). Builds go to `target/tmp/scaffold-*`, kept
 //! between runs: the first wasm32 build with Debian's toolchain compiles `core` from source.
-//! `cargo test -p ifaddrc --test scaffold` (as root: `ifaddrc compile` wants a root-owned
+//! `cargo test -p ifaddr-tests --test scaffold` (as root: `ifaddrc compile` wants a root-owned
 //! module and cache).
 
+use ifaddr_tests::{cargo_in, wasm32_build, WASM32};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Instant;
 
-const TARGET: &str = "wasm32-unknown-unknown";
-
 fn ifaddrc() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ifaddrc"))
+    Command::new(ifaddr_tests::ifaddrc::ifaddrc())
 }
 
 fn checkout() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
+        .join("..")
         .canonicalize()
         .unwrap()
 }
@@ -38,51 +37,14 @@ fn ok(what: &str, out: Output) -> String {
     stdout
 }
 
-/// A cargo command for the scaffolded crate in `dir`, without the outer cargo's settings
-/// (a `RUSTFLAGS` would replace the crate's stack setting).
-fn cargo(program: &str, dir: &Path) -> Command {
-    let mut c = Command::new(program);
-    c.current_dir(dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS")
-        .env_remove("CARGO_TARGET_DIR")
-        .env_remove("CARGO_BUILD_TARGET");
-    c
-}
-
-/// `cargo build --release --target wasm32-unknown-unknown` in `dir`, with rustup's target if
-/// installed, else Debian's toolchain (`-Zbuild-std`), as the generated README says.
+/// The wasm32 build of the crate in `dir` (with rustup's target if installed, else Debian's
+/// toolchain, as the generated README says), into `target_dir`.
 fn build_wasm(dir: &Path, target_dir: &Path) -> Output {
-    let rustup = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .current_dir(dir)
+    wasm32_build(dir)
+        .arg("--target-dir")
+        .arg(target_dir)
         .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.trim() == TARGET)
-        })
-        .unwrap_or(false);
-    let mut c;
-    if rustup {
-        c = cargo(env!("CARGO"), dir);
-        c.args(["build", "--release", "--target", TARGET]);
-    } else {
-        c = cargo("/usr/bin/cargo", dir);
-        c.args([
-            "build",
-            "-Zbuild-std=core,panic_abort",
-            "--target",
-            TARGET,
-            "--release",
-        ])
-        .env("RUSTC", "/usr/bin/rustc")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env_remove("RUSTC_WRAPPER")
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld");
-    }
-    c.arg("--target-dir").arg(target_dir).output().unwrap()
+        .unwrap()
 }
 
 #[test]
@@ -119,7 +81,7 @@ fn scaffold_builds_tests_compiles_and_replays() {
     // What it writes is rustfmt-clean.
     ok(
         "cargo fmt --check in the scaffold",
-        cargo(env!("CARGO"), &dir)
+        cargo_in(env!("CARGO"), &dir)
             .args(["fmt", "--check"])
             .output()
             .unwrap(),
@@ -129,7 +91,7 @@ fn scaffold_builds_tests_compiles_and_replays() {
     let t = Instant::now();
     let test = ok(
         "cargo test in the scaffold",
-        cargo(env!("CARGO"), &dir)
+        cargo_in(env!("CARGO"), &dir)
             .arg("test")
             .arg("--target-dir")
             .arg(builds.join("scaffold-native"))
@@ -150,7 +112,7 @@ fn scaffold_builds_tests_compiles_and_replays() {
         build_wasm(&dir, &wasm_target),
     );
     eprintln!("wasm32 build: {:.1} s", t.elapsed().as_secs_f64());
-    let built = wasm_target.join(TARGET).join("release/drops.wasm");
+    let built = wasm_target.join(WASM32).join("release/drops.wasm");
     let module = tmp.join("drops.wasm");
     std::fs::copy(&built, &module).unwrap();
     let size = std::fs::metadata(&module).unwrap().len();

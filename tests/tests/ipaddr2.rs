@@ -1,9 +1,8 @@
 //! IPaddr2 parity on a real kernel: every IPaddr2 parameter is either advertised and works with
 //! IPaddr2's meaning, or refused with exit 6 and a reason that names it.
 
-mod common;
-use common::capture::{now_ns, Capture};
-use common::*;
+use ifaddr_tests::capture::{now_ns, Capture};
+use ifaddr_tests::*;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
@@ -41,7 +40,7 @@ const IPADDR2: &[(&str, &str)] = &[
 ];
 
 fn advertised() -> Vec<String> {
-    let out = std::process::Command::new(BIN)
+    let out = std::process::Command::new(bin())
         .arg("meta-data")
         .output()
         .unwrap();
@@ -319,7 +318,7 @@ fn flush_routes_on_stop() {
         &trace,
         "-e",
         "trace=openat",
-        BIN,
+        bin(),
         "stop",
     ]);
     let r = run_cmd(c, &env);

@@ -2,8 +2,7 @@
 //! idempotency, changes behind the agent's back, vanished interfaces and bad parameters.
 //! Kernel state is read back with iproute2, not with the agent's own code.
 
-mod common;
-use common::*;
+use ifaddr_tests::*;
 
 const V4: &str = "192.0.2.200";
 const V6: &str = "2001:db8::200";
@@ -268,11 +267,11 @@ fn stopping_a_primary_keeps_its_secondaries() {
 fn network_namespace_parameter() {
     let lab = Lab::new("n");
     let env = [ip(V4), ("OCF_RESKEY_network_namespace", lab.ns.as_str())];
-    let mut c = std::process::Command::new(BIN);
+    let mut c = std::process::Command::new(bin());
     c.arg("start");
     assert_eq!(run_cmd(c, &env).code, 0);
     assert!(lab.has("v1", "192.0.2.200/24"));
-    let mut c = std::process::Command::new(BIN);
+    let mut c = std::process::Command::new(bin());
     c.arg("stop");
     assert_eq!(run_cmd(c, &env).code, 0);
     assert!(!lab.has("v1", "192.0.2.200/24"));
@@ -544,7 +543,7 @@ fn not_root_is_perm() {
         "--reuid=65534",
         "--regid=65534",
         "--clear-groups",
-        BIN,
+        bin(),
         "start",
     ]);
     let r = run_cmd(c, &[ip(V4)]);
@@ -563,7 +562,7 @@ fn ocf_tester_passes() {
         let mut c = std::process::Command::new("ip");
         c.args(["netns", "exec", &lab.ns, "ocf-tester", "-n", "IP"])
             .args(args)
-            .arg(BIN);
+            .arg(bin());
         let r = run_cmd(c, &[]);
         assert!(
             r.code == 0 && r.stdout.contains("passed all tests"),
@@ -589,7 +588,7 @@ fn executes_no_other_program() {
             &trace,
             "-e",
             "trace=execve,execveat",
-            BIN,
+            bin(),
             action,
         ]);
         let r = run_cmd(
@@ -604,7 +603,7 @@ fn executes_no_other_program() {
         let t = std::fs::read_to_string(&trace).unwrap();
         let execs: Vec<&str> = t.lines().filter(|l| l.contains("execve")).collect();
         assert_eq!(execs.len(), 1, "{action} executed programs: {execs:?}");
-        assert!(execs[0].contains(BIN), "{execs:?}");
+        assert!(execs[0].contains(bin()), "{execs:?}");
     }
     let _ = std::fs::remove_file(trace);
 }
@@ -742,7 +741,7 @@ fn conflict_wait_bounds_a_depth_20_monitor_and_lower_depths_send_nothing() {
                 &trace,
                 "-e",
                 "trace=socket",
-                BIN,
+                bin(),
                 "monitor",
             ]);
             let mut e = env.to_vec();
@@ -784,7 +783,7 @@ fn explain(lab: &Lab, env: &[(&str, &str)]) -> Run {
         "--reuid=65534",
         "--regid=65534",
         "--clear-groups",
-        BIN,
+        bin(),
         "explain",
     ]);
     run_cmd(c, env)

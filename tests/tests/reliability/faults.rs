@@ -388,7 +388,7 @@ fn fault_sigkill_during_dad() {
     let e = env(&[("ip", "2001:db8::200"), ("nic", "v1"), ("arp_count", "1")]);
     for round in 0..3 {
         let mut c = Command::new("ip");
-        c.args(["netns", "exec", &lab.ns, BIN, "start"]);
+        c.args(["netns", "exec", &lab.ns, bin(), "start"]);
         c.env_clear().env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
         for (k, v) in &e {
             c.env(k, v);
@@ -494,7 +494,7 @@ pub fn kill_at(
     ])
     .args(["-e", &format!("trace={call}"), "-e"])
     .arg(format!("inject={call}:{when}=5000000:when={k}"))
-    .args([BIN, action]);
+    .args([bin(), action]);
     c.env_clear().env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
     for (key, v) in e {
         c.env(key, v);

@@ -8,11 +8,11 @@
 //! raise the error counter at will.
 //!
 //! Modules are compiled by `ifaddrc`, as on a node; the agent only loads their artifacts.
-//! `cargo test -p ifaddr --test policy`, as root (the default build, with the policy runtime).
+//! `cargo test -p ifaddr-tests --test policy`, as root (the default build, with the policy
+//! runtime).
 #![cfg(feature = "policy")]
 
-mod common;
-use common::*;
+use ifaddr_tests::*;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
@@ -35,47 +35,6 @@ fn wasm_dir() -> &'static Path {
         );
         ws.join("target").join(WASM32).join("release")
     })
-}
-
-const WASM32: &str = "wasm32-unknown-unknown";
-
-/// `cargo build --release --target wasm32-unknown-unknown` in the crate or workspace `dir`,
-/// with rustup's target when installed, else with Debian's toolchain (DEVELOPERS.md,
-/// "Building policies").
-fn wasm32_build(dir: &Path) -> Command {
-    let rustup = Command::new("rustup")
-        .args(["target", "list", "--installed"])
-        .current_dir(dir)
-        .output()
-        .map(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .any(|l| l.trim() == WASM32)
-        })
-        .unwrap_or(false);
-    let mut c;
-    if rustup {
-        c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-        c.args(["build", "--release", "--target", WASM32]);
-    } else {
-        c = Command::new("/usr/bin/cargo");
-        c.args([
-            "build",
-            "--release",
-            "--target",
-            WASM32,
-            "-Zbuild-std=core,panic_abort",
-        ])
-        .env("RUSTC", "/usr/bin/rustc")
-        .env_remove("RUSTUP_TOOLCHAIN")
-        .env("RUSTC_BOOTSTRAP", "1")
-        .env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER", "wasm-ld");
-    }
-    // A RUSTFLAGS would replace the crate's `-zstack-size` setting.
-    c.current_dir(dir)
-        .env_remove("RUSTFLAGS")
-        .env_remove("CARGO_ENCODED_RUSTFLAGS");
-    c
 }
 
 /// Per-test state and cache directories, removed on drop.
