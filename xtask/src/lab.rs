@@ -1245,7 +1245,10 @@ impl Drop for Sampler {
 pub struct Samples {
     /// How many times all nodes were looked at.
     pub rounds: usize,
-    /// The most nodes seen holding the address in one round, and which.
+    /// The most nodes seen holding the address in two consecutive rounds, and which: each of
+    /// them held it throughout the time between the rounds. (One round alone cannot tell: it
+    /// asks the nodes a few milliseconds apart, more on a loaded machine, and an address that
+    /// moves from one to the other in between looks held by both.)
     pub most: Vec<usize>,
     /// Every change: seconds since the start, and who held the address from then on.
     pub changes: Vec<(f64, Vec<usize>)>,
@@ -1277,15 +1280,18 @@ impl Sampler {
                 changes: Vec::new(),
                 start: now_secs(),
             };
+            let mut prev: Vec<usize> = Vec::new();
             while !flag.load(Ordering::SeqCst) {
                 let h = holders(&vip);
                 s.rounds += 1;
-                if h.len() > s.most.len() {
-                    s.most = h.clone();
+                let both: Vec<usize> = h.iter().copied().filter(|i| prev.contains(i)).collect();
+                if both.len() > s.most.len() {
+                    s.most = both;
                 }
-                if s.changes.last().map(|(_, prev)| prev != &h).unwrap_or(true) {
-                    s.changes.push((t0.elapsed().as_secs_f64(), h));
+                if s.changes.last().map(|(_, last)| last != &h).unwrap_or(true) {
+                    s.changes.push((t0.elapsed().as_secs_f64(), h.clone()));
                 }
+                prev = h;
             }
             s
         });
