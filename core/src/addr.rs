@@ -211,6 +211,14 @@ pub fn v4_broadcast(ip: Ipv4Addr, prefix: u8) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(u32::from(ip) | !u32::from(v4_mask(prefix))))
 }
 
+/// Whether `ip` is the network or the broadcast address of its `/prefix` subnet, which a host
+/// cannot hold (only subnets of 4 addresses or more, /30 and wider, have them as such).
+pub fn is_network_or_broadcast(ip: Ipv4Addr, prefix: u8) -> bool {
+    prefix <= 30
+        && (u32::from(ip) & u32::from(v4_mask(prefix)) == u32::from(ip)
+            || Some(ip) == v4_broadcast(ip, prefix))
+}
+
 /// Whether `ip` lies in `net/prefix`.
 pub fn covers(net: &IpAddr, prefix: u8, ip: &IpAddr) -> bool {
     match (net, ip) {
@@ -249,6 +257,18 @@ pub fn parse_broadcast(s: &str) -> Option<Broadcast> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_and_broadcast() {
+        let a = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        assert!(is_network_or_broadcast(a("192.0.2.0"), 24));
+        assert!(is_network_or_broadcast(a("192.0.2.255"), 24));
+        assert!(!is_network_or_broadcast(a("192.0.2.1"), 24));
+        assert!(is_network_or_broadcast(a("192.0.2.3"), 30));
+        // /31 and /32 have neither.
+        assert!(!is_network_or_broadcast(a("192.0.2.0"), 31));
+        assert!(!is_network_or_broadcast(a("192.0.2.255"), 32));
+    }
 
     #[test]
     fn ip_forms() {

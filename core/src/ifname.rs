@@ -40,6 +40,11 @@ impl IfNameError {
     }
 }
 
+/// Whether the Linux address label `nic:label` fits in an interface name (15 bytes).
+pub fn label_fits(nic: &str, label: &str) -> bool {
+    nic.len() + 1 + label.len() < IFNAMSIZ
+}
+
 impl IfName {
     pub fn parse(s: &str) -> Result<IfName, IfNameError> {
         let b = s.as_bytes();
@@ -102,6 +107,14 @@ impl ufmt::uDisplay for IfName {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn labels() {
+        assert!(label_fits("eth0", "vip"));
+        assert!(label_fits("eth0", "0123456789"));
+        assert!(!label_fits("eth0", "01234567890"));
+        assert!(label_fits("", "01234567890123"));
+    }
 
     #[test]
     fn accepts_real_names() {

@@ -114,14 +114,11 @@ impl Params {
             }
         };
         if let (IpAddr::V4(v4), Some(p)) = (ip, prefix) {
-            if p <= 30 {
-                let net = u32::from(addr::v4_mask(p)) & u32::from(v4);
-                if u32::from(v4) == net || Some(v4) == addr::v4_broadcast(v4, p) {
-                    return Err(err(
-                        "ip",
-                        "is the network or broadcast address of its cidr_netmask subnet",
-                    ));
-                }
+            if addr::is_network_or_broadcast(v4, p) {
+                return Err(err(
+                    "ip",
+                    "is the network or broadcast address of its cidr_netmask subnet",
+                ));
             }
         }
         // The legacy `nic=eth0:label` form is IPaddr2's: the part after the colon is the
@@ -168,9 +165,9 @@ impl Params {
                 if !ok {
                     return Err(err(name, "has a character outside A-Z a-z 0-9 _ . -"));
                 }
-                let nic_len = nic.as_ref().map_or(0, |n| n.as_str().len());
-                // The kernel label is "nic:label", at most 15 bytes.
-                if nic_len + 1 + s.len() > 15 {
+                // Without nic, the detected one is checked by the agent.
+                let nic = nic.as_ref().map_or("", |n| n.as_str());
+                if !crate::ifname::label_fits(nic, s) {
                     return Err(err(name, "makes nic:iflabel longer than 15 bytes"));
                 }
                 let mut l = String::new();
