@@ -49,13 +49,7 @@ fn dir_is_ours(dir: &Path) -> Result<bool, String> {
     match std::fs::symlink_metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(format!("{}: {}", dir.display(), super::io_text(&e))),
-        Ok(m) if !m.file_type().is_dir() => Err(format!("{} is not a directory", dir.display())),
-        Ok(m) if m.uid() != trust::trusted_uid() => Err(format!(
-            "{} is owned by uid {}, not root",
-            dir.display(),
-            m.uid()
-        )),
-        Ok(_) => Ok(true),
+        Ok(m) => trust::check_dir(dir, &m).map(|()| true),
     }
 }
 

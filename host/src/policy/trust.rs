@@ -106,6 +106,22 @@ pub fn read(path: &Path, max: u64, private: bool) -> Result<Vec<u8>, Refused> {
     Ok(buf)
 }
 
+/// `dir`, as `meta` describes it without following a link, is a directory owned by the
+/// trusted uid (a symbolic link is not a directory here).
+pub fn check_dir(dir: &Path, meta: &Metadata) -> Result<(), String> {
+    if !meta.file_type().is_dir() {
+        return Err(format!("{} is not a directory", dir.display()));
+    }
+    if meta.uid() != trusted_uid() {
+        return Err(format!(
+            "{} is owned by uid {}, not root",
+            dir.display(),
+            meta.uid()
+        ));
+    }
+    Ok(())
+}
+
 /// Make sure `dir` is a directory owned by the trusted uid with no group or other access,
 /// creating it (and, with mode 0755, missing parents) if needed.
 pub fn private_dir(dir: &Path) -> Result<(), String> {
@@ -119,16 +135,7 @@ pub fn private_dir(dir: &Path) -> Result<(), String> {
         }
         Err(e) => return Err(format!("{}: {}", dir.display(), crate::policy::io_text(&e))),
     };
-    if !meta.file_type().is_dir() {
-        return Err(format!("{} is not a directory", dir.display()));
-    }
-    if meta.uid() != trusted_uid() {
-        return Err(format!(
-            "{} is owned by uid {}, not root",
-            dir.display(),
-            meta.uid()
-        ));
-    }
+    check_dir(dir, &meta)?;
     if meta.mode() & 0o077 != 0 {
         // Ours, so tighten it rather than refuse.
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
@@ -176,16 +183,7 @@ fn create_private_dir(dir: &Path) -> Result<(), String> {
 pub fn trusted_dir(dir: &Path) -> Result<(), String> {
     let meta = std::fs::symlink_metadata(dir)
         .map_err(|e| format!("{}: {}", dir.display(), crate::policy::io_text(&e)))?;
-    if !meta.file_type().is_dir() {
-        return Err(format!("{} is not a directory", dir.display()));
-    }
-    if meta.uid() != trusted_uid() {
-        return Err(format!(
-            "{} is owned by uid {}, not root",
-            dir.display(),
-            meta.uid()
-        ));
-    }
+    check_dir(dir, &meta)?;
     if meta.mode() & 0o022 != 0 {
         return Err(format!("{} is writable by group or others", dir.display()));
     }
