@@ -738,7 +738,8 @@ impl<B: Backend> Agent<'_, B> {
         let path = announcer::lvs_path(&ip);
         let saved = announcer::ensure_dir(path.parent().unwrap_or(std::path::Path::new("/")))
             .and_then(|()| {
-                std::fs::write(&path, format!("{}\n", a.prefix)).map_err(|e| announcer::io_text(&e))
+                std::fs::write(&path, format!("{}\n", a.prefix))
+                    .map_err(|e| crate::policy::io_text(&e))
             });
         if let Err(e) = saved {
             return Err(fail(

@@ -18,21 +18,40 @@
 //! on Linux the signal goes through a pidfd opened before that check, so a process id reused
 //! after the announcer exited is never signalled.
 
+use crate::policy::io_text;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::net::IpAddr;
 use std::os::fd::AsRawFd;
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// `${HA_RSCTMP:-/run/resource-agents}/ifaddr`, the agent's state directory.
+/// Where Pacemaker keeps resource agents' runtime files when `HA_RSCTMP` does not say.
+const RSCTMP: &str = "/run/resource-agents";
+
+/// `${HA_RSCTMP:-/run/resource-agents}/ifaddr`, the agent's state directory (announcer locks,
+/// `lvs_support`'s records, policy state). An `HA_RSCTMP` that is not an absolute path would
+/// name another directory in every process that runs with another working directory: the
+/// default takes its place, with a warning.
 pub fn dir() -> PathBuf {
-    let base = std::env::var_os("HA_RSCTMP")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/run/resource-agents"));
-    base.join("ifaddr")
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let base = match std::env::var_os("HA_RSCTMP").filter(|v| !v.is_empty()) {
+            None => PathBuf::from(RSCTMP),
+            Some(v) if Path::new(&v).is_absolute() => PathBuf::from(v),
+            Some(v) => {
+                crate::log::warn(&format!(
+                    "HA_RSCTMP={} is not an absolute path; {RSCTMP} is used",
+                    Path::new(&v).display()
+                ));
+                PathBuf::from(RSCTMP)
+            }
+        };
+        base.join("ifaddr")
+    })
+    .clone()
 }
 
 /// Which network stack the address lives in: on Linux the network namespace's inode (the agent
@@ -62,11 +81,6 @@ pub fn path(ip: &IpAddr) -> PathBuf {
 /// stop to put back.
 pub fn lvs_path(ip: &IpAddr) -> PathBuf {
     dir().join(format!("lvs-{}-{ip}", scope()))
-}
-
-pub fn io_text(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    s.split(" (os error").next().unwrap_or(&s).to_owned()
 }
 
 /// `flock(LOCK_EX | LOCK_NB)`: `Ok(true)` when we hold the lock now.
@@ -230,7 +244,7 @@ pub fn ensure_dir(dir: &Path) -> Result<(), String> {
         if e.kind() != std::io::ErrorKind::NotFound {
             return Err(format!("{}: {}", dir.display(), io_text(&e)));
         }
-        let default = Path::new("/run/resource-agents");
+        let default = Path::new(RSCTMP);
         if dir.parent() == Some(default) && !default.exists() {
             match std::fs::DirBuilder::new().mode(0o755).create(default) {
                 Ok(()) => {}

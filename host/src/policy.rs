@@ -257,7 +257,7 @@ impl Dirs {
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("/var/cache/ifaddr"));
         Dirs {
-            state: state::dir(),
+            state: crate::announcer::dir(),
             cache,
         }
     }

@@ -15,15 +15,6 @@ use std::io::Write;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
-/// `${HA_RSCTMP:-/run/resource-agents}/ifaddr`.
-pub fn dir() -> PathBuf {
-    let base = std::env::var_os("HA_RSCTMP")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/run/resource-agents"));
-    base.join("ifaddr")
-}
-
 /// The state file of resource `instance` (already escaped to printable ASCII): bytes outside
 /// `A-Za-z0-9_.:-` are %-encoded; overlong names are replaced by their digest.
 pub fn path_in(dir: &Path, instance: &str) -> PathBuf {

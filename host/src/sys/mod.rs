@@ -107,10 +107,7 @@ impl SysError {
 impl fmt::Display for SysError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = std::io::Error::from_raw_os_error(self.errno);
-        // io::Error's Display adds " (os error N)"; keep only the text.
-        let s = e.to_string();
-        let text = s.split(" (os error").next().unwrap_or(&s);
-        write!(f, "{}: {}", self.op, text)
+        write!(f, "{}: {}", self.op, crate::policy::io_text(&e))
     }
 }
 
