@@ -545,7 +545,9 @@ fn ns_name<const N: usize>(
     }
 }
 
-/// The operation context Pacemaker passes alongside the parameters.
+/// The operation context Pacemaker passes alongside the parameters. It never fails an action:
+/// a value that is not usable is replaced by its default and listed in `ignored`, for the host
+/// to log as a warning (a stop that failed over a timeout's spelling would get its node fenced).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpContext {
     /// `OCF_RESKEY_CRM_meta_interval` in ms; 0 (or unset) for a probe or a one-shot action.
@@ -556,37 +558,50 @@ pub struct OpContext {
     pub depth: u32,
     /// `OCF_RESOURCE_INSTANCE`, escaped to a safe subset; "default" when unset.
     pub instance: String<INSTANCE_MAX>,
+    /// The values replaced by their defaults, each with why (at most one per value read).
+    pub ignored: heapless::Vec<ParamError, 3>,
 }
 
 pub const DEFAULT_TIMEOUT_MS: u64 = 20_000;
 
 impl OpContext {
-    pub fn parse(src: &impl Source) -> Result<OpContext, ParamError> {
-        let ms = |key: &str, name: &'static str| -> Result<Option<u64>, ParamError> {
-            match src.get(key) {
-                None => Ok(None),
-                Some([]) => Ok(None),
-                Some(b) => core::str::from_utf8(b)
-                    .ok()
-                    .and_then(addr::parse_decimal)
-                    .map(Some)
-                    .ok_or(err(name, "is not a number of milliseconds")),
-            }
-        };
-        let interval_ms = ms("OCF_RESKEY_CRM_meta_interval", "CRM_meta_interval")?.unwrap_or(0);
-        let timeout_ms = ms("OCF_RESKEY_CRM_meta_timeout", "CRM_meta_timeout")?
-            .unwrap_or(DEFAULT_TIMEOUT_MS)
-            .clamp(1_000, 86_400_000);
-        let depth = match src.get("OCF_CHECK_LEVEL") {
-            None => 0,
-            Some([]) => 0,
-            Some(b) => core::str::from_utf8(b)
+    pub fn parse(src: &impl Source) -> OpContext {
+        let mut ignored = heapless::Vec::new();
+        // A decimal at most `max`; anything else is noted and gives `None`.
+        let mut number = |key: &str, name: &'static str, max: u64, reason: &'static str| {
+            let b = src.get(key).filter(|b| !b.is_empty())?;
+            let n = core::str::from_utf8(b)
                 .ok()
                 .and_then(addr::parse_decimal)
-                .filter(|&n| n <= 1000)
-                .ok_or(err("OCF_CHECK_LEVEL", "is not a number from 0 to 1000"))?
-                as u32,
+                .filter(|&n| n <= max);
+            if n.is_none() {
+                // Room for each of the three values read here.
+                let _ = ignored.push(err(name, reason));
+            }
+            n
         };
+        let interval_ms = number(
+            "OCF_RESKEY_CRM_meta_interval",
+            "CRM_meta_interval",
+            u64::MAX,
+            "is not a number of milliseconds; taken as 0 (a probe or a one-shot action)",
+        )
+        .unwrap_or(0);
+        let timeout_ms = number(
+            "OCF_RESKEY_CRM_meta_timeout",
+            "CRM_meta_timeout",
+            u64::MAX,
+            "is not a number of milliseconds; the default of 20000 applies",
+        )
+        .unwrap_or(DEFAULT_TIMEOUT_MS)
+        .clamp(1_000, 86_400_000);
+        let depth = number(
+            "OCF_CHECK_LEVEL",
+            "OCF_CHECK_LEVEL",
+            1000,
+            "is not a number from 0 to 1000; depth 0 applies",
+        )
+        .unwrap_or(0) as u32;
         let mut instance = String::new();
         match src.get("OCF_RESOURCE_INSTANCE") {
             Some(b) if !b.is_empty() => escape(b, &mut instance),
@@ -594,12 +609,13 @@ impl OpContext {
                 let _ = instance.push_str("default");
             }
         }
-        Ok(OpContext {
+        OpContext {
             interval_ms,
             timeout_ms,
             depth,
             instance,
-        })
+            ignored,
+        }
     }
 
     /// A probe is a monitor with no interval.
@@ -892,7 +908,7 @@ mod tests {
 
     #[test]
     fn op_context() {
-        let c = OpContext::parse(&Env(&[])).unwrap();
+        let c = OpContext::parse(&Env(&[]));
         assert!(c.is_probe());
         assert_eq!(c.timeout_ms, DEFAULT_TIMEOUT_MS);
         assert_eq!(c.instance.as_str(), "default");
@@ -901,13 +917,48 @@ mod tests {
             ("OCF_RESKEY_CRM_meta_timeout", b"99999999999999"),
             ("OCF_CHECK_LEVEL", b"10"),
             ("OCF_RESOURCE_INSTANCE", b"IP\n;x"),
-        ]))
-        .unwrap();
+        ]));
         assert!(!c.is_probe());
         assert_eq!(c.timeout_ms, 86_400_000);
         assert_eq!(c.depth, 10);
         assert_eq!(c.instance.as_str(), "IP?;x");
-        assert!(OpContext::parse(&Env(&[("OCF_RESKEY_CRM_meta_timeout", b"20s")])).is_err());
+        assert!(c.ignored.is_empty());
+    }
+
+    #[test]
+    fn op_context_junk_takes_the_defaults() {
+        let c = OpContext::parse(&Env(&[
+            ("OCF_RESKEY_CRM_meta_interval", b"10s"),
+            ("OCF_RESKEY_CRM_meta_timeout", b"20s"),
+            ("OCF_CHECK_LEVEL", b"1001"),
+        ]));
+        let d = OpContext::parse(&Env(&[]));
+        assert_eq!(
+            (c.interval_ms, c.timeout_ms, c.depth),
+            (d.interval_ms, d.timeout_ms, d.depth)
+        );
+        let names: heapless::Vec<&str, 3> = c.ignored.iter().map(|e| e.name).collect();
+        assert_eq!(
+            names.as_slice(),
+            ["CRM_meta_interval", "CRM_meta_timeout", "OCF_CHECK_LEVEL"]
+        );
+        for (k, v) in [
+            ("OCF_RESKEY_CRM_meta_timeout", &b"2\xff0"[..]),
+            ("OCF_RESKEY_CRM_meta_timeout", b"-1"),
+            ("OCF_RESKEY_CRM_meta_timeout", b"99999999999999999999"),
+            ("OCF_RESKEY_CRM_meta_interval", b"1.5"),
+            ("OCF_CHECK_LEVEL", b"10 "),
+            ("OCF_CHECK_LEVEL", b"1\x000"),
+        ] {
+            let c = OpContext::parse(&Env(&[(k, v)]));
+            assert_eq!(c.ignored.len(), 1, "{k}={v:?}");
+            assert_eq!((c.timeout_ms, c.depth), (DEFAULT_TIMEOUT_MS, 0));
+        }
+        // The reason states the default the agent uses.
+        let c = OpContext::parse(&Env(&[("OCF_RESKEY_CRM_meta_timeout", b"x")]));
+        assert!(c.ignored[0]
+            .reason
+            .contains(&std::format!("{DEFAULT_TIMEOUT_MS}")));
     }
 
     #[test]

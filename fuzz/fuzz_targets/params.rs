@@ -1,16 +1,26 @@
 //! OCF parameters from an arbitrary environment: `Params::parse` and `OpContext::parse` through
 //! a `Source` over the key/value pairs of the input (see `ifaddr_fuzz::Env` for the layout).
 //! Whatever they accept must satisfy the documented constraints; whatever they refuse must
-//! name a real parameter and give a one-line reason.
+//! name a real parameter and give a one-line reason. `OpContext::parse` refuses nothing: a
+//! value it cannot use is listed as ignored, and its default is taken instead.
 #![no_main]
 
 use ifaddr_core::addr::{self, Broadcast, Family};
 use ifaddr_core::ifname::IfName;
-use ifaddr_core::params::{OpContext, Params, INSTANCE_MAX, UNSUPPORTED};
+use ifaddr_core::params::{OpContext, Params, DEFAULT_TIMEOUT_MS, INSTANCE_MAX, UNSUPPORTED};
 use ifaddr_fuzz::{printable, Env};
 use libfuzzer_sys::fuzz_target;
 
-const CONTEXT_NAMES: &[&str] = &["CRM_meta_interval", "CRM_meta_timeout", "OCF_CHECK_LEVEL"];
+/// The operation context's values: name, environment variable, largest accepted number.
+const CONTEXT: &[(&str, &str, u64)] = &[
+    (
+        "CRM_meta_interval",
+        "OCF_RESKEY_CRM_meta_interval",
+        u64::MAX,
+    ),
+    ("CRM_meta_timeout", "OCF_RESKEY_CRM_meta_timeout", u64::MAX),
+    ("OCF_CHECK_LEVEL", "OCF_CHECK_LEVEL", 1000),
+];
 
 fn text<'a>(env: &Env<'a>, name: &str) -> Option<&'a str> {
     let v = env.value(&format!("OCF_RESKEY_{name}"))?;
@@ -100,13 +110,31 @@ fn check_params(env: &Env<'_>) {
 }
 
 fn check_context(env: &Env<'_>) {
-    let c = match OpContext::parse(env) {
-        Err(e) => {
-            assert!(CONTEXT_NAMES.contains(&e.name), "unknown name {:?}", e.name);
-            return;
+    let c = OpContext::parse(env);
+    assert_eq!(c, OpContext::parse(env), "not deterministic");
+    // A value is ignored exactly when it is set and not a number in range, and then the
+    // default applies.
+    for (name, var, max) in CONTEXT {
+        let ignored = c.ignored.iter().filter(|e| e.name == *name).count();
+        let junk = env.value(var).filter(|v| !v.is_empty()).is_some_and(|v| {
+            core::str::from_utf8(v)
+                .ok()
+                .and_then(addr::parse_decimal)
+                .filter(|n| n <= max)
+                .is_none()
+        });
+        assert_eq!(ignored, usize::from(junk), "{name}: {:?}", env.value(var));
+        if junk {
+            match *name {
+                "CRM_meta_interval" => assert_eq!(c.interval_ms, 0),
+                "CRM_meta_timeout" => assert_eq!(c.timeout_ms, DEFAULT_TIMEOUT_MS),
+                _ => assert_eq!(c.depth, 0),
+            }
         }
-        Ok(c) => c,
-    };
+    }
+    for e in &c.ignored {
+        assert!(!e.reason.is_empty() && printable(e.reason.as_bytes()));
+    }
     assert!((1_000..=86_400_000).contains(&c.timeout_ms));
     assert!(c.depth <= 1000);
     assert!(!c.instance.is_empty() && c.instance.len() <= INSTANCE_MAX);

@@ -3,42 +3,17 @@
 
 use crate::announcer;
 use crate::log;
-use crate::sys::{self, Addr, Backend, Link, LinkRef, Route, SysError};
+use crate::outcome::{self, fail, Outcome};
+use crate::sys::{self, Addr, Backend, Link, LinkRef, Route};
 use crate::Fork;
 use ifaddr_core::addr::{self, Broadcast, Family};
-use ifaddr_core::ocf::{ApiVersion, Exit};
+use ifaddr_core::ifname::{self, IfName};
+use ifaddr_core::ocf::{Action, ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params};
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 mod explain;
-
-/// A failed action: its exit code and the one-line reason for `ocf-exit-reason:`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fail {
-    pub exit: Exit,
-    pub reason: String,
-}
-
-pub fn fail(exit: Exit, reason: impl Into<String>) -> Fail {
-    Fail {
-        exit,
-        reason: reason.into(),
-    }
-}
-
-impl From<SysError> for Fail {
-    fn from(e: SysError) -> Fail {
-        let exit = match e.errno {
-            libc::EPERM | libc::EACCES => Exit::ErrPerm,
-            libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT => Exit::ErrInstalled,
-            _ => Exit::ErrGeneric,
-        };
-        fail(exit, e.to_string())
-    }
-}
-
-pub type Outcome = Result<Exit, Fail>;
 
 /// Everything an action needs.
 pub struct Agent<'a, B: Backend> {
@@ -70,6 +45,38 @@ pub enum Origin {
     Route(Route),
 }
 
+/// Where the parameters and the routing table say the address belongs, as far as they say:
+/// [`Agent::resolve`]'s answer, which start refuses or takes as its [`Target`]
+/// ([`Agent::target`]) and which monitor and stop look for the address by.
+enum Decision {
+    /// `nic` names no interface.
+    NoNic(IfName),
+    /// nic detection: no connected route covers `ip`.
+    NoRoute,
+    /// nic detection: the interface of the route vanished between the two questions.
+    RouteGone,
+    /// The interface, and the prefix when `cidr_netmask` or a route on it gives one.
+    Link {
+        link: Link,
+        nic_from: Origin,
+        prefix: Option<(u8, Origin)>,
+    },
+}
+
+/// Where the address is now: what monitor and stop act on.
+enum Place {
+    /// Not on the interface it belongs to; with nic detection and no route to go by, nowhere.
+    Absent,
+    /// What held it is gone, and the address with it (the text says what).
+    Gone(String),
+    /// On `link`; `expected` is the prefix it should have, where that is known.
+    Present {
+        link: Link,
+        addr: Addr,
+        expected: Option<u8>,
+    },
+}
+
 impl<B: Backend> Agent<'_, B> {
     fn deadline(&self) -> Instant {
         // Leave a second for the reply to reach Pacemaker before it gives up on us.
@@ -77,111 +84,133 @@ impl<B: Backend> Agent<'_, B> {
         self.started + budget
     }
 
-    /// Work out the interface and prefix from the parameters and the routing table, exactly as
-    /// start does, so that every action agrees.
-    pub fn resolve(&mut self) -> Result<Target, Fail> {
+    /// The one place that works out the interface and the prefix, from the parameters and the
+    /// routing table, for every action: nic detection takes the best connected route covering
+    /// `ip` ([`Backend::route`]); a given nic takes its prefix from the best one on it.
+    fn resolve(&mut self) -> sys::Result<Decision> {
         let ip = self.p.ip;
-        let target = match &self.p.nic {
-            Some(nic) => {
-                let link = self.sys.link(LinkRef::Name(nic))?.ok_or_else(|| {
-                    fail(
-                        Exit::ErrArgs,
-                        format!("nic {nic} does not exist on this host", nic = nic.as_str()),
-                    )
-                })?;
-                check_not_loopback(&link)?;
-                let (prefix, prefix_from) = match self.p.prefix {
-                    Some(p) => (p, Origin::Param),
-                    None => self
-                        .sys
-                        .route(&ip, Some(link.index))?
-                        .map(|r| (r.prefix, Origin::Route(r)))
-                        .ok_or_else(|| {
-                            fail(
-                                Exit::ErrArgs,
-                                format!(
-                                    "no connected route on {} covers {ip}; set cidr_netmask",
-                                    link.name.as_str()
-                                ),
-                            )
-                        })?,
-                };
-                Target {
-                    link,
-                    prefix,
-                    nic_from: Origin::Param,
-                    prefix_from,
-                }
-            }
-            None => {
-                let route = self.sys.route(&ip, None)?.ok_or_else(|| {
-                    fail(
-                        Exit::ErrArgs,
-                        format!("no connected route covers {ip}; set nic (and cidr_netmask)"),
-                    )
-                })?;
-                let link = self.sys.link(LinkRef::Index(route.index))?.ok_or_else(|| {
-                    fail(
-                        Exit::ErrGeneric,
-                        "the interface of the route to ip vanished",
-                    )
-                })?;
-                check_not_loopback(&link)?;
-                if let Some(p) = self.p.prefix {
-                    if p < route.prefix {
-                        return Err(fail(
-                            Exit::ErrArgs,
-                            format!(
-                                "cidr_netmask /{p} is wider than the connected route /{} on {}; set nic to force it",
-                                route.prefix,
-                                link.name.as_str()
-                            ),
-                        ));
-                    }
-                }
-                Target {
-                    prefix: self.p.prefix.unwrap_or(route.prefix),
-                    link,
-                    nic_from: Origin::Route(route),
-                    prefix_from: match self.p.prefix {
-                        Some(_) => Origin::Param,
-                        None => Origin::Route(route),
-                    },
-                }
-            }
+        if let Some(nic) = &self.p.nic {
+            let Some(link) = self.sys.link(LinkRef::Name(nic))? else {
+                return Ok(Decision::NoNic(nic.clone()));
+            };
+            let prefix = match self.p.prefix {
+                Some(p) => Some((p, Origin::Param)),
+                None => self
+                    .sys
+                    .route(&ip, Some(link.index))?
+                    .map(|r| (r.prefix, Origin::Route(r))),
+            };
+            return Ok(Decision::Link {
+                link,
+                nic_from: Origin::Param,
+                prefix,
+            });
+        }
+        let Some(route) = self.sys.route(&ip, None)? else {
+            return Ok(Decision::NoRoute);
         };
+        let Some(link) = self.sys.link(LinkRef::Index(route.index))? else {
+            return Ok(Decision::RouteGone);
+        };
+        let prefix = match self.p.prefix {
+            Some(p) => (p, Origin::Param),
+            None => (route.prefix, Origin::Route(route)),
+        };
+        Ok(Decision::Link {
+            link,
+            nic_from: Origin::Route(route),
+            prefix: Some(prefix),
+        })
+    }
+
+    /// Where start puts the address: [`Agent::resolve`]'s answer, refused when it is incomplete
+    /// or unusable (a loopback interface, a prefix wider than the detected route, a label too
+    /// long for the interface, the subnet's own network or broadcast address).
+    pub fn target(&mut self) -> outcome::Result<Target> {
+        let ip = self.p.ip;
+        let (link, nic_from, prefix) = match self.resolve()? {
+            Decision::NoNic(nic) => {
+                return Err(fail(
+                    Exit::ErrArgs,
+                    format!("nic {nic} does not exist on this host", nic = nic.as_str()),
+                ))
+            }
+            Decision::NoRoute => {
+                return Err(fail(
+                    Exit::ErrArgs,
+                    format!("no connected route covers {ip}; set nic (and cidr_netmask)"),
+                ))
+            }
+            Decision::RouteGone => {
+                return Err(fail(
+                    Exit::ErrGeneric,
+                    "the interface of the route to ip vanished",
+                ))
+            }
+            Decision::Link {
+                link,
+                nic_from,
+                prefix,
+            } => (link, nic_from, prefix),
+        };
+        if link.loopback {
+            return Err(fail(
+                Exit::ErrArgs,
+                format!("{} is a loopback interface", link.name.as_str()),
+            ));
+        }
+        let Some((prefix, prefix_from)) = prefix else {
+            return Err(fail(
+                Exit::ErrArgs,
+                format!(
+                    "no connected route on {} covers {ip}; set cidr_netmask",
+                    link.name.as_str()
+                ),
+            ));
+        };
+        if let (Origin::Route(r), Origin::Param) = (nic_from, prefix_from) {
+            if prefix < r.prefix {
+                return Err(fail(
+                    Exit::ErrArgs,
+                    format!(
+                        "cidr_netmask /{prefix} is wider than the connected route /{} on {}; set nic to force it",
+                        r.prefix,
+                        link.name.as_str()
+                    ),
+                ));
+            }
+        }
         if let Some(l) = &self.p.iflabel {
-            if target.link.name.as_str().len() + 1 + l.len() > 15 {
+            if !ifname::label_fits(link.name.as_str(), l) {
                 return Err(fail(
                     Exit::ErrArgs,
                     format!(
                         "iflabel makes the label {}:{} longer than 15 bytes",
-                        target.link.name.as_str(),
+                        link.name.as_str(),
                         l.as_str()
                     ),
                 ));
             }
         }
-        if let IpAddr::V4(v4) = ip {
-            // The subnet's own network and broadcast addresses cannot be a host's address.
-            if target.prefix <= 30 && self.p.prefix.is_none() {
-                let net = u32::from(addr::v4_mask(target.prefix)) & u32::from(v4);
-                if u32::from(v4) == net || Some(v4) == addr::v4_broadcast(v4, target.prefix) {
-                    return Err(fail(
-                        Exit::ErrArgs,
-                        format!(
-                            "{ip} is the network or broadcast address of its /{} subnet",
-                            target.prefix
-                        ),
-                    ));
-                }
+        if let (IpAddr::V4(v4), Origin::Route(_)) = (ip, prefix_from) {
+            // With cidr_netmask, Params::parse refused these already.
+            if addr::is_network_or_broadcast(v4, prefix) {
+                return Err(fail(
+                    Exit::ErrArgs,
+                    format!("{ip} is the network or broadcast address of its /{prefix} subnet"),
+                ));
             }
         }
-        Ok(target)
+        Ok(Target {
+            link,
+            prefix,
+            nic_from,
+            prefix_from,
+        })
     }
 
     /// Parameters that only mean something on another OS: unusable here (exit 2).
-    fn check_os(&self) -> Result<(), Fail> {
+    fn check_os(&self) -> outcome::Result<()> {
         if self.p.carp_vhid.is_some() && !cfg!(target_os = "freebsd") {
             return Err(fail(
                 Exit::ErrArgs,
@@ -215,55 +244,45 @@ impl<B: Backend> Agent<'_, B> {
         Ok(())
     }
 
-    pub fn validate(&mut self) -> Outcome {
+    pub fn validate(&mut self) -> outcome::Result {
         self.check_os()?;
-        self.resolve()?;
-        if self.p.policy.is_some() {
-            crate::policy::validate(self.p).map_err(|(exit, reason)| fail(exit, reason))?;
-        }
+        self.target()?;
+        crate::policy::validate(self.p)?;
         Ok(Exit::Success)
     }
 
-    /// Where the address is now, on the interface it belongs to. `Ok(None)` when absent.
-    /// `Err` carries monitor's verdict for a vanished nic.
-    fn locate(&mut self) -> Result<Option<(Link, Addr, Option<u8>)>, Fail> {
+    /// Where the address is now, on the interface [`Agent::resolve`] says it belongs to; with
+    /// nic detection and no route to go by (the address's own subnet route may have gone with
+    /// it), wherever it is.
+    fn locate(&mut self) -> outcome::Result<Place> {
         let ip = self.p.ip;
-        if let Some(nic) = &self.p.nic {
-            let Some(link) = self.sys.link(LinkRef::Name(nic))? else {
-                return Err(fail(
-                    Exit::NotRunning,
-                    format!("nic {} does not exist", nic.as_str()),
-                ));
-            };
-            let Some(a) = self.sys.addr(&ip, Some(link.index))? else {
-                return Ok(None);
-            };
-            let expected = match self.p.prefix {
-                Some(p) => Some(p),
-                None => self.sys.route(&ip, Some(link.index))?.map(|r| r.prefix),
-            };
-            let a = self.prefer(a, expected)?;
-            return Ok(Some((link, a, expected)));
-        }
-        // nic detection: the interface start would pick; when no route says (the address's own
-        // subnet route is gone with it), wherever the address is.
-        let route = self.sys.route(&ip, None)?;
-        let index = route.map(|r| r.index);
-        let found = self.sys.addr(&ip, index)?;
-        let Some(a) = found else { return Ok(None) };
-        let Some(link) = self.sys.link(LinkRef::Index(a.index))? else {
-            return Ok(None);
+        let (link, expected) = match self.resolve()? {
+            Decision::NoNic(nic) => {
+                return Ok(Place::Gone(format!("nic {} does not exist", nic.as_str())))
+            }
+            Decision::NoRoute | Decision::RouteGone => (None, self.p.prefix),
+            Decision::Link { link, prefix, .. } => (Some(link), prefix.map(|(p, _)| p)),
         };
-        let expected = self
-            .p
-            .prefix
-            .or(route.filter(|r| r.index == a.index).map(|r| r.prefix));
-        let a = self.prefer(a, expected)?;
-        Ok(Some((link, a, expected)))
+        let Some(a) = self.sys.addr(&ip, link.as_ref().map(|l| l.index))? else {
+            return Ok(Place::Absent);
+        };
+        let link = match link {
+            Some(l) => l,
+            None => match self.sys.link(LinkRef::Index(a.index))? {
+                Some(l) => l,
+                None => return Ok(Place::Absent),
+            },
+        };
+        let addr = self.prefer(a, expected)?;
+        Ok(Place::Present {
+            link,
+            addr,
+            expected,
+        })
     }
 
     /// When the address is on the interface under several prefixes, the expected one.
-    fn prefer(&mut self, a: Addr, expected: Option<u8>) -> Result<Addr, Fail> {
+    fn prefer(&mut self, a: Addr, expected: Option<u8>) -> outcome::Result<Addr> {
         match expected {
             Some(e) if e != a.prefix => Ok(self
                 .sys
@@ -273,26 +292,21 @@ impl<B: Backend> Agent<'_, B> {
         }
     }
 
-    pub fn monitor(&mut self) -> Outcome {
+    pub fn monitor(&mut self) -> outcome::Result {
         let ip = self.p.ip;
-        let (link, a, expected) = match self.locate() {
-            Ok(Some(x)) => x,
-            Ok(None) => return Ok(Exit::NotRunning),
-            Err(f) if f.exit == Exit::NotRunning => {
-                // A vanished nic: stopped for a probe, a failure for a recurring monitor.
-                if self.ctx.is_probe() {
-                    log::debug(&f.reason);
-                    return Ok(Exit::NotRunning);
-                }
-                return Err(fail(
-                    Exit::ErrGeneric,
-                    format!("{}: {ip} is gone with it", f.reason),
-                ));
+        let (link, a, expected) = match self.locate()? {
+            Place::Present {
+                link,
+                addr,
+                expected,
+            } => (link, addr, expected),
+            Place::Absent => return Ok(Exit::NotRunning),
+            Place::Gone(why) => {
+                return outcome::gone(Action::Monitor, self.ctx.is_probe(), &ip, &why)
             }
-            Err(f) => return Err(f),
         };
         let name = link.name.as_str().to_owned();
-        let builtin: Result<(), Fail> = (|| {
+        let builtin: outcome::Result<()> = (|| {
             if a.duplicated {
                 return Err(fail(
                     Exit::ErrGeneric,
@@ -353,8 +367,11 @@ impl<B: Backend> Agent<'_, B> {
                 Ok(()) => Exit::Success,
                 Err(f) => f.exit,
             };
-            if let Err(f) = &builtin {
-                log::info(&format!("built-in check: {}", f.reason));
+            if let Err(Outcome {
+                reason: Some(r), ..
+            }) = &builtin
+            {
+                log::info(&format!("built-in check: {r}"));
             }
             let o = crate::policy::evaluate(
                 self.p,
@@ -365,19 +382,15 @@ impl<B: Backend> Agent<'_, B> {
                 builtin_exit,
                 conflict,
             );
-            return match (o.exit, o.reason) {
-                (Exit::Success, _) => Ok(Exit::Success),
-                (Exit::Degraded, r) => {
-                    if let Some(r) = r {
-                        log::warn(&r);
-                        crate::exit_reason(&r);
-                    }
-                    Ok(Exit::Degraded)
+            return match o {
+                Outcome {
+                    exit: e @ (Exit::Success | Exit::Degraded),
+                    reason: None,
+                } => Ok(e),
+                Outcome { reason: None, exit } => {
+                    Err(fail(exit, format!("policy answered {}", exit.name())))
                 }
-                (e, r) => Err(fail(
-                    e,
-                    r.unwrap_or_else(|| format!("policy answered {}", e.name())),
-                )),
+                o => Err(o),
             };
         }
         builtin.map(|()| Exit::Success)
@@ -386,7 +399,7 @@ impl<B: Backend> Agent<'_, B> {
     /// The depth-20 probe: an ARP probe (IPv4) or a DAD neighbour solicitation (IPv6) for the
     /// address, listening `conflict_wait` ms (less if the deadline is nearer). `Some(mac)`:
     /// another host answered.
-    fn conflict(&mut self, link: &Link) -> Result<Option<[u8; 6]>, Fail> {
+    fn conflict(&mut self, link: &Link) -> outcome::Result<Option<[u8; 6]>> {
         let left = self.deadline().saturating_duration_since(Instant::now());
         let wait = Duration::from_millis(u64::from(self.p.conflict_wait_ms)).min(left);
         let mac = match self.p.ip {
@@ -396,7 +409,7 @@ impl<B: Backend> Agent<'_, B> {
         Ok(mac)
     }
 
-    pub fn start(&mut self) -> Outcome {
+    pub fn start(&mut self) -> outcome::Result {
         let mut undo = Undo::default();
         let r = self.start_inner(&mut undo);
         if r.is_err() {
@@ -413,17 +426,15 @@ impl<B: Backend> Agent<'_, B> {
         r
     }
 
-    fn start_inner(&mut self, undo: &mut Undo) -> Outcome {
+    fn start_inner(&mut self, undo: &mut Undo) -> outcome::Result {
         if !sys::is_root() {
             return Err(fail(Exit::ErrPerm, "start must run as root"));
         }
         self.check_os()?;
         let ip = self.p.ip;
-        let t = self.resolve()?;
-        if self.p.policy.is_some() {
-            // A policy that cannot run would fail the first monitor: refuse to start instead.
-            crate::policy::validate(self.p).map_err(|(exit, reason)| fail(exit, reason))?;
-        }
+        let t = self.target()?;
+        // A policy that cannot run would fail the first monitor: refuse to start instead.
+        crate::policy::validate(self.p)?;
         let name = t.link.name.as_str().to_owned();
         if let (Some(label), IpAddr::V6(v6)) = (self.p.lvs_ipv6_addrlabel, ip) {
             match self.sys.addr_label(true, &v6, label) {
@@ -488,12 +499,6 @@ impl<B: Backend> Agent<'_, B> {
             }
         }
         if let Err(e) = self.sys.add(&t.link, self.p, t.prefix) {
-            if self.p.family() == Family::V6 && e.is(libc::EACCES) {
-                return Err(fail(
-                    Exit::ErrInstalled,
-                    format!("IPv6 is disabled on {name}"),
-                ));
-            }
             if e.is(libc::EEXIST) {
                 // Someone added it between our look and our add: fine if it is what we want.
                 if let Some(a) = self.sys.addr(&ip, Some(t.link.index))? {
@@ -502,7 +507,7 @@ impl<B: Backend> Agent<'_, B> {
                     }
                 }
             }
-            return Err(e.into());
+            return Err(outcome::add_failed(e, self.p.family(), &name));
         }
         log::info(&format!("added {ip}/{} to {name}", t.prefix));
         if self.p.family() == Family::V6 && !self.p.nodad {
@@ -521,7 +526,7 @@ impl<B: Backend> Agent<'_, B> {
         Ok(Exit::Success)
     }
 
-    fn wait_dad(&mut self, t: &Target) -> Result<(), Fail> {
+    fn wait_dad(&mut self, t: &Target) -> outcome::Result<()> {
         let ip = self.p.ip;
         let deadline = self.deadline();
         let mut pause = Duration::from_millis(5);
@@ -689,7 +694,7 @@ impl<B: Backend> Agent<'_, B> {
         }
     }
 
-    pub fn stop(&mut self) -> Outcome {
+    pub fn stop(&mut self) -> outcome::Result {
         if !sys::is_root() {
             return Err(fail(Exit::ErrPerm, "stop must run as root"));
         }
@@ -714,20 +719,20 @@ impl<B: Backend> Agent<'_, B> {
     }
 
     /// The loopback interface `lvs_support` works with.
-    fn loopback(&mut self) -> Result<Option<Link>, Fail> {
+    fn loopback(&mut self) -> outcome::Result<Option<Link>> {
         let name = if cfg!(target_os = "linux") {
             "lo"
         } else {
             "lo0"
         };
-        let name = ifaddr_core::ifname::IfName::parse(name)
-            .map_err(|_| fail(Exit::ErrGeneric, "loopback interface name"))?;
+        let name =
+            IfName::parse(name).map_err(|_| fail(Exit::ErrGeneric, "loopback interface name"))?;
         Ok(self.sys.link(LinkRef::Name(&name))?)
     }
 
     /// `lvs_support` at start: if the address is on the loopback interface (an LVS-DR real
     /// server's copy), record its prefix and take it off, so that stop can put it back.
-    fn take_off_loopback(&mut self) -> Result<bool, Fail> {
+    fn take_off_loopback(&mut self) -> outcome::Result<bool> {
         let ip = self.p.ip;
         let Some(lo) = self.loopback()? else {
             return Ok(false);
@@ -804,17 +809,13 @@ impl<B: Backend> Agent<'_, B> {
     }
 
     /// Stop's removal of the address.
-    fn remove(&mut self) -> Outcome {
+    fn remove(&mut self) -> outcome::Result {
         let ip = self.p.ip;
-        let (link, a) = match self.locate() {
-            Ok(Some((link, a, _))) => (link, a),
-            Ok(None) => return Ok(Exit::Success),
+        let (link, a) = match self.locate()? {
+            Place::Present { link, addr, .. } => (link, addr),
+            Place::Absent => return Ok(Exit::Success),
             // A vanished interface means the address is gone too.
-            Err(f) if f.exit == Exit::NotRunning => {
-                log::info(&format!("{}; {ip} is stopped", f.reason));
-                return Ok(Exit::Success);
-            }
-            Err(f) => return Err(f),
+            Place::Gone(why) => return outcome::gone(Action::Stop, false, &ip, &why),
         };
         // Remove every instance of the address on its interface (Linux allows the same
         // address under several prefixes); bounded, so a kernel that keeps re-adding it gets
@@ -857,16 +858,6 @@ impl<B: Backend> Agent<'_, B> {
 struct Undo {
     label_added: bool,
     took_off_loopback: bool,
-}
-
-fn check_not_loopback(link: &Link) -> Result<(), Fail> {
-    if link.loopback {
-        return Err(fail(
-            Exit::ErrArgs,
-            format!("{} is a loopback interface", link.name.as_str()),
-        ));
-    }
-    Ok(())
 }
 
 /// A hardware address as `02:00:5e:10:00:01`.

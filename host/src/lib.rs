@@ -12,14 +12,16 @@
 mod agent;
 mod announcer;
 mod log;
+mod outcome;
 #[doc(hidden)]
 pub mod policy;
 mod sys;
 
-use agent::{fail, Agent, Fail};
+use agent::Agent;
 use ifaddr_core::meta;
 use ifaddr_core::ocf::{Action, ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params, Source};
+use outcome::Outcome;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::io::Write;
@@ -57,15 +59,6 @@ const USAGE: &str =
 
 ocf:ifaddr:vip manages one floating IPv4/IPv6 address; parameters come from OCF_RESKEY_*.
 ";
-
-/// Print `ocf-exit-reason:` for Pacemaker (stderr, one line).
-pub(crate) fn exit_reason(reason: &str) {
-    let line: String = reason
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let _ = writeln!(std::io::stderr(), "ocf-exit-reason:{line}");
-}
 
 /// What [`background`] did.
 pub enum Fork {
@@ -118,7 +111,7 @@ pub fn main() -> ExitCode {
     let args: Vec<OsString> = std::env::args_os().collect();
     let Some(action) = args.get(1) else {
         eprint!("{USAGE}");
-        return ExitCode::from(Exit::ErrArgs.code());
+        return outcome::code(Exit::ErrArgs);
     };
     let env = Env::capture();
     let api = ApiVersion::parse(
@@ -131,51 +124,44 @@ pub fn main() -> ExitCode {
     };
     let Some(action) = action else {
         eprint!("{USAGE}");
-        return ExitCode::from(Exit::ErrUnimplemented.code());
+        return outcome::code(Exit::ErrUnimplemented);
     };
-    let code = run(action, &env, api, started);
-    ExitCode::from(code.code())
+    outcome::finish(action, run(action, &env, api, started))
 }
 
-fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
+fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> outcome::Result {
     match action {
         Action::MetaData => {
             let mut out = String::new();
             let _ = meta::write_metadata(&mut StrWriter(&mut out), api.has_1_1());
             let _ = std::io::stdout().write_all(out.as_bytes());
-            return Exit::Success;
+            return Ok(Exit::Success);
         }
         Action::Usage => {
             print!("{USAGE}");
-            return Exit::Success;
+            return Ok(Exit::Success);
         }
         _ => {}
     }
-    let ctx = match OpContext::parse(env) {
-        Ok(c) => c,
-        Err(e) => return report(action, explained(action, Err(param_fail(env, e)))),
-    };
+    let ctx = OpContext::parse(env);
     log::init(&ctx.instance);
-    let p = match Params::parse(env) {
-        Ok(p) => p,
-        Err(e) => return report(action, explained(action, Err(param_fail(env, e)))),
-    };
+    // Pacemaker's own values never fail an action: a bad one was replaced by its default.
+    for e in &ctx.ignored {
+        log::warn(&outcome::param_text(e, env));
+    }
+    let p = Params::parse(env).map_err(|e| explained(action, outcome::param(&e, env)))?;
     let mut sys = match sys::Sys::open(&p) {
         Ok(s) => s,
         Err(e) if e.is(libc::ENOENT) && (p.network_namespace.is_some() || p.jail.is_some()) => {
             // The namespace or VNET jail is gone, and every address in it with it.
-            let gone = match (&p.network_namespace, &p.jail) {
+            let why = match (&p.network_namespace, &p.jail) {
                 (Some(ns), _) => format!("network namespace {ns} does not exist"),
                 (None, Some(j)) => format!("jail {j} does not exist"),
                 (None, None) => unreachable!("guarded above"),
             };
-            return match action {
-                Action::Stop => Exit::Success,
-                Action::Monitor => Exit::NotRunning,
-                _ => report(action, Err(fail(Exit::ErrArgs, gone))),
-            };
+            return outcome::gone(action, ctx.is_probe(), &p.ip, &why);
         }
-        Err(e) => return report(action, Err(e.into())),
+        Err(e) => return Err(e.into()),
     };
     let mut a = Agent {
         sys: &mut sys,
@@ -184,60 +170,22 @@ fn run(action: Action, env: &Env, api: ApiVersion, started: Instant) -> Exit {
         api,
         started,
     };
-    let outcome = match action {
+    match action {
         Action::Start => a.start(),
         Action::Stop => a.stop(),
         Action::Monitor => a.monitor(),
         Action::ValidateAll | Action::ReloadAgent => a.validate(),
         Action::Explain => a.explain(),
         Action::MetaData | Action::Usage => unreachable!("handled above"),
-    };
-    report(action, outcome)
+    }
 }
 
 /// `explain` also says on standard output why it cannot go on (the parameters are invalid).
-fn explained(action: Action, outcome: Result<Exit, Fail>) -> Result<Exit, Fail> {
-    if let (Action::Explain, Err(f)) = (action, &outcome) {
-        println!(
-            "validate-all: would fail (exit {} {}): {}",
-            f.exit.code(),
-            f.exit.name(),
-            f.reason
-        );
+fn explained(action: Action, o: Outcome) -> Outcome {
+    if action == Action::Explain {
+        println!("{}", outcome::explain_line(&Err(o.clone())));
     }
-    outcome
-}
-
-fn param_fail(env: &Env, e: ifaddr_core::params::ParamError) -> Fail {
-    let mut value: heapless::String<64> = heapless::String::new();
-    let key = format!("OCF_RESKEY_{}", e.name);
-    let raw = env.get(&key).or_else(|| env.get(e.name)).unwrap_or(b"");
-    ifaddr_core::params::escape(raw, &mut value);
-    if raw.is_empty() {
-        fail(
-            Exit::ErrConfigured,
-            format!("parameter {} {}", e.name, e.reason),
-        )
-    } else {
-        fail(
-            Exit::ErrConfigured,
-            format!("parameter {}='{}' {}", e.name, value.as_str(), e.reason),
-        )
-    }
-}
-
-fn report(action: Action, outcome: Result<Exit, Fail>) -> Exit {
-    match outcome {
-        Ok(e) => {
-            log::debug(&format!("{}: {}", action.name(), e.name()));
-            e
-        }
-        Err(f) => {
-            log::error(&format!("{}: {}", action.name(), f.reason));
-            exit_reason(&f.reason);
-            f.exit
-        }
-    }
+    o
 }
 
 /// `ufmt::uWrite` into a `String`.

@@ -6,10 +6,13 @@
 //! * Neither set: messages go to stderr (which Pacemaker's executor logs).
 //! * `HA_debug` true: debug messages are emitted too; otherwise they are dropped.
 //!
-//! The logger never fails an operation: a log destination that cannot be written is skipped.
+//! The logger never fails an operation: a value it cannot use is ignored with a warning (an
+//! unknown facility, an `HA_debug` that is not a boolean, a value that is not UTF-8), and a log
+//! file that cannot be written is replaced by stderr, with a warning there.
 
 use std::io::Write;
 use std::os::unix::net::UnixDatagram;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +48,8 @@ struct Logger {
     facility: Option<u8>,
     file: Option<std::path::PathBuf>,
     debug: bool,
+    /// The log file failed once and stderr took its place (said once).
+    file_failed: AtomicBool,
 }
 
 static LOGGER: OnceLock<Logger> = OnceLock::new();
@@ -77,19 +82,69 @@ fn facility_code(name: &str) -> Option<u8> {
 
 /// Set up logging from the environment. `instance` is already escaped.
 pub fn init(instance: &str) {
-    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-    let facility = var("HA_LOGFACILITY").and_then(|f| facility_code(&f));
-    let file = var("HA_LOGFILE").map(std::path::PathBuf::from);
-    let debug = var("HA_debug")
-        .and_then(|v| ifaddr_core::params::parse_bool(&v))
-        .unwrap_or(false);
+    let mut ignored = Vec::new();
+    let mut var = |k: &str| match std::env::var_os(k) {
+        Some(v) if !v.is_empty() => match v.into_string() {
+            Ok(s) => Some(s),
+            Err(_) => {
+                ignored.push(format!("{k} is not valid UTF-8; ignored"));
+                None
+            }
+        },
+        _ => None,
+    };
+    let (facility, file, debug) = (var("HA_LOGFACILITY"), var("HA_LOGFILE"), var("HA_debug"));
+    let facility = match facility {
+        Some(f) if f == "none" => None,
+        Some(f) => {
+            let code = facility_code(&f);
+            if code.is_none() {
+                ignored.push(format!(
+                    "HA_LOGFACILITY='{}' is not a syslog facility; not logging to syslog",
+                    quoted(&f)
+                ));
+            }
+            code
+        }
+        None => None,
+    };
+    let file = file.map(std::path::PathBuf::from);
+    let debug = match debug {
+        Some(v) => ifaddr_core::params::parse_bool(&v).unwrap_or_else(|| {
+            ignored.push(format!(
+                "HA_debug='{}' is not a boolean; debug messages stay off",
+                quoted(&v)
+            ));
+            false
+        }),
+        None => false,
+    };
     let tag = format!("vip({instance})[{}]", std::process::id());
     let _ = LOGGER.set(Logger {
         tag,
         facility,
         file,
         debug,
+        file_failed: AtomicBool::new(false),
     });
+    for w in ignored {
+        warn(&w);
+    }
+}
+
+/// A value for a warning: escaped, and cut to a sensible length.
+fn quoted(v: &str) -> heapless::String<64> {
+    let mut s = heapless::String::new();
+    ifaddr_core::params::escape(v.as_bytes(), &mut s);
+    s
+}
+
+/// `s` as one line: every control character (a newline, say) becomes a space, so that a
+/// reason or a message quoting kernel or user text cannot begin a line of its own.
+pub fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 pub fn log(level: Level, msg: &str) {
@@ -101,10 +156,7 @@ pub fn log(level: Level, msg: &str) {
         return;
     }
     // One line, always: a reason may quote kernel or user text.
-    let msg: String = msg
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let msg = one_line(msg);
     if let Some(fac) = l.facility {
         let pri = fac * 8 + level.syslog_severity();
         let line = format!("<{pri}>{}: {}: {msg}", l.tag, level.word());
@@ -116,16 +168,29 @@ pub fn log(level: Level, msg: &str) {
             }
         }
     }
+    let mut filed = false;
     if let Some(path) = &l.file {
-        if let Ok(mut f) = std::fs::OpenOptions::new()
+        let written = std::fs::OpenOptions::new()
             .append(true)
             .create(true)
             .open(path)
-        {
-            let _ = writeln!(f, "{}:\t{} {}: {msg}", l.tag, timestamp(), level.word());
+            .and_then(|mut f| writeln!(f, "{}:\t{} {}: {msg}", l.tag, timestamp(), level.word()));
+        match written {
+            Ok(()) => filed = true,
+            Err(e) if !l.file_failed.swap(true, Ordering::Relaxed) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{} {}: HA_LOGFILE {} cannot be written ({}); logging to stderr",
+                    timestamp(),
+                    Level::Warn.word(),
+                    one_line(&path.display().to_string()),
+                    crate::policy::io_text(&e)
+                );
+            }
+            Err(_) => {}
         }
     }
-    if l.facility.is_none() && l.file.is_none() {
+    if l.facility.is_none() && !filed {
         let _ = writeln!(std::io::stderr(), "{} {}: {msg}", timestamp(), level.word());
     }
 }

@@ -26,20 +26,13 @@ pub mod engine;
 pub mod state;
 pub mod trust;
 
+use crate::outcome::{self, Outcome};
 use crate::sys::{Addr, Link};
 use ifaddr_core::ocf::{ApiVersion, Exit};
 use ifaddr_core::params::{OpContext, Params};
 use ifaddr_core::policy::{flag, reason, Decision, Observation, Verdict};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-/// What a monitor reports after consulting the policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outcome {
-    pub exit: Exit,
-    /// For `ocf-exit-reason:` and the log; `None` when running.
-    pub reason: Option<String>,
-}
 
 /// The sandbox limits of one policy run.
 #[derive(Debug, Clone)]
@@ -92,21 +85,7 @@ pub enum Failure {
 }
 
 impl Failure {
-    /// The OCF code this failure is reported as.
-    pub fn exit(&self) -> Exit {
-        match self {
-            Failure::File(_)
-            | Failure::Invalid(_)
-            | Failure::Abi(_)
-            | Failure::Artifact(_)
-            | Failure::NotBuilt => Exit::ErrInstalled,
-            Failure::Engine(_) | Failure::Trap(_) | Failure::Limit(_) | Failure::Garbage(_) => {
-                Exit::ErrGeneric
-            }
-        }
-    }
-
-    /// One line naming the policy.
+    /// One line naming the policy (its exit code is `Failure::exit`, in `outcome.rs`).
     pub fn describe(&self, path: &str) -> String {
         match self {
             Failure::File(r) => format!("policy {path} {r}"),
@@ -321,26 +300,15 @@ fn short_name(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-/// Printable ASCII of a guest message; anything else becomes `?`.
-fn clean(b: &[u8]) -> String {
-    b.iter()
-        .map(|&c| {
-            if (0x20..0x7f).contains(&c) {
-                c as char
-            } else {
-                '?'
-            }
-        })
-        .collect()
-}
-
 /// "policy NAME: DECISION (REASON): MESSAGE".
 pub fn verdict_text(name: &str, d: Decision, v: &Verdict) -> String {
     let why = match reason::name(v.reason) {
         Some(n) => n.to_owned(),
         None => format!("reason {}", v.reason),
     };
-    let msg = clean(v.message_bytes());
+    // Printable ASCII of the guest's message; anything else becomes `?`.
+    let mut msg: heapless::String<{ ifaddr_core::policy::MESSAGE_MAX }> = heapless::String::new();
+    ifaddr_core::params::escape(v.message_bytes(), &mut msg);
     if msg.is_empty() {
         format!("policy {name}: {} ({why})", d.name())
     } else {
@@ -377,23 +345,8 @@ pub fn evaluate(
     )
 }
 
-/// [`evaluate`] with explicit directories and limits, for a process that goes on afterwards.
-#[cfg(test)]
-#[allow(clippy::too_many_arguments)]
-pub fn evaluate_with(
-    dirs: &Dirs,
-    limits: &Limits,
-    p: &Params,
-    ctx: &OpContext,
-    api: ApiVersion,
-    link: Option<&Link>,
-    addr: Option<&Addr>,
-    builtin: Exit,
-) -> Outcome {
-    evaluate_in(dirs, limits, p, ctx, api, link, addr, builtin, None, false)
-}
-
-/// [`evaluate_with`]; `then_exit` when the process exits right after.
+/// [`evaluate`] with explicit directories and limits; `then_exit` when the process exits right
+/// after (the tests go on afterwards).
 #[allow(clippy::too_many_arguments)]
 fn evaluate_in(
     dirs: &Dirs,
@@ -420,13 +373,10 @@ fn evaluate_in(
     let verdict = match run(Path::new(path), &dirs.cache, &obs, limits, then_exit) {
         Ok(v) => v,
         Err(f) => {
-            let text = f.describe(path);
+            let o = outcome::policy(&f, path);
             // The agent logs the reason it reports; this line is for HA_debug only.
-            crate::log::debug(&text);
-            return Outcome {
-                exit: f.exit(),
-                reason: Some(text),
-            };
+            crate::log::debug(o.reason.as_deref().unwrap_or_default());
+            return o;
         }
     };
     st.monitors = obs.monitors;
@@ -456,10 +406,7 @@ fn evaluate_in(
         d => {
             // The agent logs the reason it reports.
             crate::log::debug(&text);
-            Outcome {
-                exit: d.exit(),
-                reason: Some(text),
-            }
+            outcome::fail(d.exit(), text)
         }
     }
 }
@@ -489,18 +436,21 @@ pub fn on_stop_in(dirs: &Dirs, _p: &Params, ctx: &OpContext) {
 }
 
 /// validate-all: the file is trusted, its precompiled artifact loads and it has the policy
-/// ABI. The module is not run.
-pub fn validate(p: &Params) -> Result<(), (Exit, String)> {
+/// ABI. The module is not run. Without a policy, nothing to check.
+pub fn validate(p: &Params) -> outcome::Result<()> {
+    if p.policy.is_none() {
+        return Ok(());
+    }
     validate_in(&Dirs::from_env(), p)
 }
 
-pub fn validate_in(dirs: &Dirs, p: &Params) -> Result<(), (Exit, String)> {
+pub fn validate_in(dirs: &Dirs, p: &Params) -> outcome::Result<()> {
     let Some(path) = p.policy.as_ref().map(|s| s.as_str()) else {
         return Ok(());
     };
     prepare(Path::new(path), &dirs.cache)
         .map(|_| ())
-        .map_err(|f| (f.exit(), f.describe(path)))
+        .map_err(|f| outcome::policy(&f, path))
 }
 
 // The engine tests run modules that `ifaddrc` compiles.
@@ -525,13 +475,13 @@ mod tests_unbuilt {
     #[test]
     fn a_configured_policy_is_not_installed() {
         let p = Params::parse(&Env).unwrap();
-        let ctx = OpContext::parse(&Env).unwrap();
+        let ctx = OpContext::parse(&Env);
         let dir = std::env::temp_dir().join(format!("ifaddr-unbuilt-{}", std::process::id()));
         let dirs = Dirs {
             state: dir.join("s"),
             cache: dir.join("c"),
         };
-        let o = evaluate_with(
+        let o = evaluate_in(
             &dirs,
             &LIMITS,
             &p,
@@ -540,12 +490,14 @@ mod tests_unbuilt {
             None,
             None,
             Exit::Success,
+            None,
+            false,
         );
         assert_eq!(o.exit, Exit::ErrInstalled);
         assert!(o.reason.unwrap().contains("built without policy support"));
-        let (e, r) = validate_in(&dirs, &p).unwrap_err();
-        assert_eq!(e, Exit::ErrInstalled);
-        assert!(r.contains("built without policy support"));
+        let o = validate_in(&dirs, &p).unwrap_err();
+        assert_eq!(o.exit, Exit::ErrInstalled);
+        assert!(o.reason.unwrap().contains("built without policy support"));
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -4,7 +4,8 @@
 //! where each came from; the list of candidate routes is the backend's, in the order
 //! [`Backend::route`] picks from.
 
-use super::{broadcast_for, fail, mac_text, Agent, Fail, Origin, Outcome, Target};
+use super::{broadcast_for, mac_text, Agent, Origin, Target};
+use crate::outcome;
 use crate::sys::{Backend, Candidate, LinkRef};
 use ifaddr_core::addr::{Broadcast, Family};
 use ifaddr_core::ocf::Exit;
@@ -13,31 +14,20 @@ use std::net::IpAddr;
 
 impl<B: Backend> Agent<'_, B> {
     /// Print the explanation on standard output; the outcome is validate-all's.
-    pub fn explain(&mut self) -> Outcome {
+    pub fn explain(&mut self) -> outcome::Result {
         let mut out = String::new();
         let r = self.explain_into(&mut out);
-        match &r {
-            Ok(_) => out.push_str("validate-all: would succeed (exit 0)\n"),
-            Err(f) => {
-                let _ = writeln!(
-                    out,
-                    "validate-all: would fail (exit {} {}): {}",
-                    f.exit.code(),
-                    f.exit.name(),
-                    f.reason
-                );
-            }
-        }
+        let _ = writeln!(out, "{}", outcome::explain_line(&r));
         print!("{out}");
         r
     }
 
-    fn explain_into(&mut self, out: &mut String) -> Outcome {
+    fn explain_into(&mut self, out: &mut String) -> outcome::Result {
         let ip = self.p.ip;
         let fam = self.p.family();
         let _ = writeln!(out, "ip: {ip} ({})", fam.name());
         self.check_os()?;
-        let t = match self.resolve() {
+        let t = match self.target() {
             Ok(t) => t,
             Err(f) => {
                 // Show what the routing table offers, to help see why.
@@ -126,7 +116,7 @@ impl<B: Backend> Agent<'_, B> {
         out: &mut String,
         index: Option<u32>,
         chosen: Option<crate::sys::Route>,
-    ) -> Result<(), Fail> {
+    ) -> outcome::Result<()> {
         let ip = self.p.ip;
         let all = self.sys.routes(&ip, index)?;
         let on = match index {
@@ -179,7 +169,7 @@ impl<B: Backend> Agent<'_, B> {
         out: &mut String,
         t: &Target,
         brd: Option<std::net::Ipv4Addr>,
-    ) -> Result<(), Fail> {
+    ) -> outcome::Result<()> {
         let ip = self.p.ip;
         let name = t.link.name.as_str();
         let mut what = format!("{ip}/{}", t.prefix);
@@ -307,7 +297,7 @@ impl<B: Backend> Agent<'_, B> {
         }
     }
 
-    fn explain_policy(&mut self, out: &mut String) -> Result<(), Fail> {
+    fn explain_policy(&mut self, out: &mut String) -> outcome::Result<()> {
         let Some(path) = self.p.policy.as_ref().map(|s| s.as_str()) else {
             out.push_str("policy: none (the built-in checks above decide)\n");
             return Ok(());
@@ -332,10 +322,7 @@ impl<B: Backend> Agent<'_, B> {
                 );
                 Ok(())
             }
-            Err(r) => {
-                let f = crate::policy::Failure::File(r);
-                Err(fail(f.exit(), f.describe(path)))
-            }
+            Err(r) => Err(outcome::policy(&crate::policy::Failure::File(r), path)),
         }
     }
 }

@@ -104,10 +104,7 @@ impl Fx {
             ));
         }
         let env = Env(env);
-        (
-            Params::parse(&env).unwrap(),
-            OpContext::parse(&env).unwrap(),
-        )
+        (Params::parse(&env).unwrap(), OpContext::parse(&env))
     }
 
     /// One monitor with a healthy link; the outcome and how long it took.
@@ -137,7 +134,7 @@ impl Fx {
             deprecated: false,
         };
         let t = Instant::now();
-        let o = evaluate_with(
+        let o = evaluate_in(
             &self.dirs,
             &LIMITS,
             &p,
@@ -146,6 +143,8 @@ impl Fx {
             Some(l),
             Some(&a),
             builtin,
+            None,
+            false,
         );
         (o, t.elapsed())
     }
@@ -222,7 +221,13 @@ fn running_from_the_artifact_only() {
         assert_eq!(o.exit, Exit::ErrInstalled, "{needle}: {o:?}");
         let r = o.reason.unwrap();
         assert!(r.contains(needle) && r.ends_with(&fix), "{needle}: {r}");
-        assert_eq!(validate_in(&f.dirs, &f.params(&p, "").0).unwrap_err().1, r);
+        assert_eq!(
+            validate_in(&f.dirs, &f.params(&p, "").0)
+                .unwrap_err()
+                .reason
+                .unwrap(),
+            r
+        );
         // What the reason says fixes it.
         let _ = std::fs::remove_file(&art);
         assert_eq!(ifaddrc::compile(Path::new(&p), &f.dirs.cache).unwrap(), art);
@@ -422,7 +427,7 @@ fn wall_clock_limit() {
         deprecated: false,
     };
     let t = Instant::now();
-    let o = evaluate_with(
+    let o = evaluate_in(
         &f.dirs,
         &limits,
         &params,
@@ -431,6 +436,8 @@ fn wall_clock_limit() {
         Some(&link(true, true)),
         Some(&a),
         Exit::Success,
+        None,
+        false,
     );
     expect(
         (o, t.elapsed()),
@@ -657,7 +664,7 @@ fn wrong_abi() {
             BOUND,
         );
         assert_eq!(
-            validate_in(&f.dirs, &f.params(&p, "").0).unwrap_err().0,
+            validate_in(&f.dirs, &f.params(&p, "").0).unwrap_err().exit,
             Exit::ErrInstalled
         );
     }
@@ -690,7 +697,10 @@ fn missing_and_corrupt_files() {
     let p = f.write("huge.wasm", &vec![0u8; MODULE_MAX as usize + 1]);
     expect(f.eval(&p, true), Exit::ErrInstalled, "is too large", BOUND);
     let (p, _) = f.params(missing.to_str().unwrap(), "");
-    assert_eq!(validate_in(&f.dirs, &p).unwrap_err().0, Exit::ErrInstalled);
+    assert_eq!(
+        validate_in(&f.dirs, &p).unwrap_err().exit,
+        Exit::ErrInstalled
+    );
 }
 
 #[test]
@@ -775,11 +785,8 @@ fn garbage_verdicts() {
 fn no_policy_means_builtin() {
     let f = fx("nopolicy");
     let env = Env(vec![("OCF_RESKEY_ip".to_owned(), b"192.0.2.10".to_vec())]);
-    let (p, ctx) = (
-        Params::parse(&env).unwrap(),
-        OpContext::parse(&env).unwrap(),
-    );
-    let o = evaluate_with(
+    let (p, ctx) = (Params::parse(&env).unwrap(), OpContext::parse(&env));
+    let o = evaluate_in(
         &f.dirs,
         &LIMITS,
         &p,
@@ -788,6 +795,8 @@ fn no_policy_means_builtin() {
         None,
         None,
         Exit::ErrGeneric,
+        None,
+        false,
     );
     assert_eq!(o.exit, Exit::ErrGeneric);
     assert!(validate_in(&f.dirs, &p).is_ok());
@@ -796,10 +805,7 @@ fn no_policy_means_builtin() {
 #[test]
 fn observe_carries_the_split_brain_check() {
     let env = Env(vec![("OCF_RESKEY_ip".to_owned(), b"192.0.2.10".to_vec())]);
-    let (p, ctx) = (
-        Params::parse(&env).unwrap(),
-        OpContext::parse(&env).unwrap(),
-    );
+    let (p, ctx) = (Params::parse(&env).unwrap(), OpContext::parse(&env));
     let st = state::State::empty();
     let api = ApiVersion::default();
     let l = link(true, true);
