@@ -16,6 +16,100 @@ fn v4(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+// The requests as the tests below were first written against them.
+fn new_addr(buf: &mut [u8], seq: u32, r: &AddrRequest) -> Result<usize, Overflow> {
+    Request::NewAddr(r).emit(seq, buf)
+}
+
+fn del_addr(buf: &mut [u8], seq: u32, index: u32, ip: &IpAddr, prefix: u8) -> Result<usize, Overflow> {
+    let ip = *ip;
+    Request::DelAddr { index, ip, prefix }.emit(seq, buf)
+}
+
+fn get_addr_v6(buf: &mut [u8], seq: u32, index: u32, ip: &Ipv6Addr) -> Result<usize, Overflow> {
+    let ip = *ip;
+    Request::GetAddrV6 { index, ip }.emit(seq, buf)
+}
+
+fn addr_label(buf: &mut [u8], seq: u32, add: bool, ip: &Ipv6Addr, label: u32) -> Result<usize, Overflow> {
+    let ip = *ip;
+    Request::AddrLabel { add, ip, label }.emit(seq, buf)
+}
+
+/// The longest request: every attribute of `RTM_NEWADDR`.
+fn longest() -> AddrRequest {
+    AddrRequest {
+        index: u32::MAX,
+        ip: "2001:db8::200".parse().unwrap(),
+        prefix: 128,
+        broadcast: Some(Ipv4Addr::BROADCAST),
+        flags: u32::MAX,
+        label: Some(Label::new("abcdefghijklmno").unwrap()),
+        lifetimes: Some((1, 2)),
+        metric: Some(3),
+    }
+}
+
+#[test]
+fn buffer_len_is_what_emit_and_encode_write() {
+    let big = longest();
+    let name = crate::ifname::IfName::parse("abcdefghijklmno").unwrap();
+    let a: Ipv6Addr = "2001:db8::1".parse().unwrap();
+    let requests = [
+        Request::NewAddr(&big),
+        Request::DelAddr {
+            index: 1,
+            ip: v4("192.0.2.1"),
+            prefix: 24,
+        },
+        Request::AddrLabel {
+            add: true,
+            ip: a,
+            label: 7,
+        },
+        Request::GetAddrs {
+            family: Family::V4,
+            index: 0,
+        },
+        Request::GetAddrV6 { index: 2, ip: a },
+        Request::GetLink(LinkRef::Index(3)),
+        Request::GetLink(LinkRef::Name(&name)),
+        Request::GetRoutes {
+            family: Family::V6,
+        },
+    ];
+    for r in requests {
+        let n = r.buffer_len();
+        assert!(n <= REQUEST_MAX, "{r:?}");
+        let mut buf = std::vec![0xaau8; n];
+        assert_eq!(r.emit(SEQ, &mut buf), Ok(n));
+        assert_eq!(r.encode(SEQ).as_bytes(), &buf[..], "{r:?}");
+        let mut short = std::vec![0xaau8; n - 1];
+        assert_eq!(r.emit(SEQ, &mut short), Err(Overflow));
+        assert!(short.iter().all(|&b| b == 0xaa), "a refused emit writes nothing");
+    }
+    assert_eq!(Request::NewAddr(&big).buffer_len(), REQUEST_MAX);
+}
+
+#[test]
+fn get_link_sends_the_whole_name() {
+    let name = crate::ifname::IfName::parse("abcdefghijklmno").unwrap();
+    let req = Request::GetLink(LinkRef::Name(&name)).encode(SEQ);
+    let m = Messages::new(&req).next().unwrap().unwrap();
+    let l = LinkInfo::parse(m.payload).unwrap();
+    assert_eq!((l.index, l.name), (0, Some(name)));
+}
+
+#[test]
+fn labels_that_do_not_fit_are_refused() {
+    let nic = crate::ifname::IfName::parse("eth0").unwrap();
+    assert_eq!(Label::alias(&nic, "vip").unwrap().as_bytes(), b"eth0:vip");
+    assert_eq!(Label::alias(&nic, "0123456789").unwrap().as_bytes(), b"eth0:0123456789");
+    assert_eq!(Label::alias(&nic, "01234567890"), Err(Overflow));
+    assert_eq!(Label::new("a\0b"), Err(Overflow));
+    assert_eq!(Label::new("0123456789abcdef"), Err(Overflow));
+}
+
 #[test]
 fn new_addr_v4_matches_iproute2() {
     let want: [u8; 48] = [
@@ -90,7 +184,7 @@ fn requests_refuse_short_buffers() {
         prefix: 24,
         broadcast: None,
         flags: 0x100,
-        label: Some(heapless::String::try_from("v1:vip").unwrap()),
+        label: Some(Label::new("v1:vip").unwrap()),
         lifetimes: Some((0, u32::MAX)),
         metric: None,
     };
