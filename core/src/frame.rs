@@ -20,17 +20,13 @@ pub const NS_FRAME_LEN: usize = 14 + 40 + 24;
 
 /// Field offsets in an Ethernet frame carrying an Ethernet/IPv4 ARP packet (RFC 826).
 mod arp {
-    use core::ops::Range;
-    pub const ETH_DST: Range<usize> = 0..6;
-    pub const ETH_SRC: Range<usize> = 6..12;
-    pub const ETH_TYPE: Range<usize> = 12..14;
-    /// Hardware type, protocol type, hardware and protocol address lengths.
-    pub const FORMAT: Range<usize> = 14..20;
-    pub const OP: Range<usize> = 20..22;
-    pub const SENDER_MAC: Range<usize> = 22..28;
-    pub const SENDER_IP: Range<usize> = 28..32;
-    pub const TARGET_MAC: Range<usize> = 32..38;
-    pub const TARGET_IP: Range<usize> = 38..42;
+    crate::wire::offsets! {
+        ranges: ETH_DST = 0..6, ETH_SRC = 6..12, ETH_TYPE = 12..14,
+        /// Hardware type, protocol type, hardware and protocol address lengths.
+        FORMAT = 14..20,
+        OP = 20..22, SENDER_MAC = 22..28, SENDER_IP = 28..32, TARGET_MAC = 32..38,
+        TARGET_IP = 38..42,
+    }
 }
 
 /// Ethernet (1), IPv4 (0x0800), 6-byte hardware and 4-byte protocol addresses.

@@ -74,58 +74,36 @@ pub const IN6_ADDRPOLICY_LEN: usize = 72;
 /// tests/freebsd-headers/layout.c. (A field an encoder leaves zero is named for the tests.)
 #[cfg_attr(not(test), allow(dead_code))]
 mod field {
-    /// `struct sockaddr_in`.
-    pub mod sockaddr_in {
-        pub const LEN: usize = 0;
-        pub const FAMILY: usize = 1;
-        pub const ADDR: usize = 4;
-    }
-    /// `struct sockaddr_in6`.
-    pub mod sockaddr_in6 {
-        pub const LEN: usize = 0;
-        pub const FAMILY: usize = 1;
-        pub const ADDR: usize = 8;
-    }
-    /// `struct ifreq` and `struct in6_ifreq`: the name, then a union.
-    pub mod ifreq {
-        pub const NAME: usize = 0;
-        pub const ADDR: usize = 16;
-        pub const FLAGS: usize = 16;
-        pub const FLAGSHIGH: usize = 18;
-        /// `ifru_flags6` of `struct in6_ifreq`.
-        pub const FLAGS6: usize = 16;
-    }
-    /// `struct in_aliasreq`.
-    pub mod in_aliasreq {
-        pub const NAME: usize = 0;
-        pub const ADDR: usize = 16;
-        pub const BROADADDR: usize = 32;
-        pub const MASK: usize = 48;
-        pub const VHID: usize = 64;
-    }
-    /// `struct in6_aliasreq`.
-    pub mod in6_aliasreq {
-        pub const NAME: usize = 0;
-        pub const ADDR: usize = 16;
-        /// Left all zero: no destination (`AF_UNSPEC`).
-        pub const DSTADDR: usize = 44;
-        pub const PREFIXMASK: usize = 72;
-        pub const FLAGS: usize = 100;
-        /// `struct in6_addrlifetime`: `time_t expire, preferred` (left zero, the kernel
-        /// computes them), then `u_int32_t vltime, pltime`.
-        pub const LIFETIME: usize = 104;
-        pub const VLTIME: usize = 120;
-        pub const PLTIME: usize = 124;
-        pub const VHID: usize = 128;
-    }
-    /// `struct in6_addrpolicy`.
-    pub mod in6_addrpolicy {
-        pub const ADDR: usize = 0;
-        pub const ADDRMASK: usize = 28;
-        pub const PRECED: usize = 56;
-        pub const LABEL: usize = 60;
-        /// `use`: a counter the kernel keeps, zero in requests.
-        pub const USE: usize = 64;
+    crate::wire::offsets! {
+        /// `struct sockaddr_in`.
+        sockaddr_in { LEN = 0, FAMILY = 1, ADDR = 4 }
+        /// `struct sockaddr_in6`.
+        sockaddr_in6 { LEN = 0, FAMILY = 1, ADDR = 8 }
+        /// `struct ifreq` and `struct in6_ifreq`: the name, then a union.
+        ifreq {
+            NAME = 0, ADDR = 16, FLAGS = 16, FLAGSHIGH = 18,
+            /// `ifru_flags6` of `struct in6_ifreq`.
+            FLAGS6 = 16,
+        }
+        /// `struct in_aliasreq`.
+        in_aliasreq { NAME = 0, ADDR = 16, BROADADDR = 32, MASK = 48, VHID = 64 }
+        /// `struct in6_aliasreq`.
+        in6_aliasreq {
+            NAME = 0, ADDR = 16,
+            /// Left all zero: no destination (`AF_UNSPEC`).
+            DSTADDR = 44,
+            PREFIXMASK = 72, FLAGS = 100,
+            /// `struct in6_addrlifetime`: `time_t expire, preferred` (left zero, the kernel
+            /// computes them), then `u_int32_t vltime, pltime`.
+            LIFETIME = 104,
+            VLTIME = 120, PLTIME = 124, VHID = 128,
+        }
+        /// `struct in6_addrpolicy`.
+        in6_addrpolicy {
+            ADDR = 0, ADDRMASK = 28, PRECED = 56, LABEL = 60,
+            /// `use`: a counter the kernel keeps, zero in requests.
+            USE = 64,
+        }
     }
 }
 
@@ -278,26 +256,29 @@ impl<A: Copy> Target<A> {
 /// A `struct sockaddr_in` for `a`.
 pub(crate) fn sockaddr_in(a: Ipv4Addr) -> [u8; SOCKADDR_IN_LEN] {
     use field::sockaddr_in as f;
-    let mut sa = [0u8; SOCKADDR_IN_LEN];
+    let mut sa: [u8; SOCKADDR_IN_LEN] = build(&[(f::ADDR, &a.octets())]);
     sa[f::LEN] = SOCKADDR_IN_LEN as u8;
     sa[f::FAMILY] = AF_INET;
-    put(&mut sa, f::ADDR, &a.octets());
     sa
 }
 
 /// A `struct sockaddr_in6` for `a`, scope id 0.
 pub(crate) fn sockaddr_in6(a: Ipv6Addr) -> [u8; SOCKADDR_IN6_LEN] {
     use field::sockaddr_in6 as f;
-    let mut sa = [0u8; SOCKADDR_IN6_LEN];
+    let mut sa: [u8; SOCKADDR_IN6_LEN] = build(&[(f::ADDR, &a.octets())]);
     sa[f::LEN] = SOCKADDR_IN6_LEN as u8;
     sa[f::FAMILY] = AF_INET6;
-    put(&mut sa, f::ADDR, &a.octets());
     sa
 }
 
-/// Copy `value` into `buf` at `off` (the offsets are constants that fit their structures).
-fn put(buf: &mut [u8], off: usize, value: &[u8]) {
-    buf[off..off + value.len()].copy_from_slice(value);
+/// A structure of `N` bytes: zeros, with each `(offset, bytes)` of `fields` written over them
+/// (the offsets are the constants of `field`, which fit their structures).
+fn build<const N: usize>(fields: &[(usize, &[u8])]) -> [u8; N] {
+    let mut b = [0u8; N];
+    for &(off, value) in fields {
+        b[off..off + value.len()].copy_from_slice(value);
+    }
+    b
 }
 
 macro_rules! request {
@@ -369,22 +350,22 @@ impl InAliasreq {
         vhid: u8,
     ) -> InAliasreq {
         use field::in_aliasreq as f;
-        let mut b = [0u8; IN_ALIASREQ_LEN];
-        put(&mut b, f::NAME, &name.to_c());
-        put(&mut b, f::ADDR, &sockaddr_in(addr));
-        if let Some(bc) = broadcast {
-            put(&mut b, f::BROADADDR, &sockaddr_in(bc));
-        }
-        put(&mut b, f::MASK, &sockaddr_in(crate::addr::v4_mask(prefix)));
-        put(&mut b, f::VHID, &i32::from(vhid).to_ne_bytes());
-        InAliasreq(b)
+        let broadcast = broadcast.map_or([0; SOCKADDR_IN_LEN], sockaddr_in);
+        let mask = sockaddr_in(crate::addr::v4_mask(prefix));
+        InAliasreq(build(&[
+            (f::NAME, &name.to_c()),
+            (f::ADDR, &sockaddr_in(addr)),
+            (f::BROADADDR, &broadcast),
+            (f::MASK, &mask),
+            (f::VHID, &i32::from(vhid).to_ne_bytes()),
+        ]))
     }
 }
 
 impl In6Aliasreq {
     /// Lifetimes are always set: a zero valid lifetime makes the kernel silently not add the
     /// address, so `valid` is infinite and `preferred` is `None` (infinite) or the given
-    /// seconds.
+    /// seconds. The destination stays unset and the expiry times are the kernel's to compute.
     pub fn new(
         name: &IfName,
         addr: Ipv6Addr,
@@ -394,15 +375,21 @@ impl In6Aliasreq {
         vhid: u8,
     ) -> In6Aliasreq {
         use field::in6_aliasreq as f;
-        let mut b = [0u8; IN6_ALIASREQ_LEN];
-        put(&mut b, f::NAME, &name.to_c());
-        put(&mut b, f::ADDR, &sockaddr_in6(addr));
-        put(&mut b, f::PREFIXMASK, &sockaddr_in6(crate::addr::v6_mask(prefix)));
-        put(&mut b, f::FLAGS, &flags.to_ne_bytes());
-        put(&mut b, f::VLTIME, &INFINITE_LIFETIME.to_ne_bytes());
-        let pl = preferred.unwrap_or(INFINITE_LIFETIME);
-        put(&mut b, f::PLTIME, &pl.to_ne_bytes());
-        put(&mut b, f::VHID, &i32::from(vhid).to_ne_bytes());
+        let pltime = preferred.unwrap_or(INFINITE_LIFETIME);
+        let mut b: [u8; IN6_ALIASREQ_LEN] = build(&[
+            (f::NAME, &name.to_c()),
+            (f::ADDR, &sockaddr_in6(addr)),
+            (f::PREFIXMASK, &sockaddr_in6(crate::addr::v6_mask(prefix))),
+        ]);
+        let words = [
+            (f::FLAGS, flags),
+            (f::VLTIME, INFINITE_LIFETIME),
+            (f::PLTIME, pltime),
+            (f::VHID, u32::from(vhid)),
+        ];
+        for (off, v) in words {
+            b[off..off + 4].copy_from_slice(&v.to_ne_bytes());
+        }
         In6Aliasreq(b)
     }
 }
@@ -411,32 +398,36 @@ impl In6Addrpolicy {
     /// The entry for exactly `addr`/128 with `label`: [`SIOCAADDRCTL_POLICY`] fails with
     /// `EEXIST` when the prefix has an entry, [`SIOCDADDRCTL_POLICY`] matches by prefix and
     /// mask. The label is a C `int`; -1 means "no label" to the kernel and is refused by it.
+    /// The use count stays zero.
     pub fn new(addr: Ipv6Addr, label: u32) -> In6Addrpolicy {
         use field::in6_addrpolicy as f;
-        let mut b = [0u8; IN6_ADDRPOLICY_LEN];
-        put(&mut b, f::ADDR, &sockaddr_in6(addr));
-        put(&mut b, f::ADDRMASK, &sockaddr_in6(crate::addr::v6_mask(128)));
-        put(&mut b, f::PRECED, &ADDRPOLICY_PRECEDENCE.to_ne_bytes());
-        put(&mut b, f::LABEL, &label.to_ne_bytes());
-        In6Addrpolicy(b)
+        let host = sockaddr_in6(crate::addr::v6_mask(128));
+        In6Addrpolicy(build(&[
+            (f::ADDR, &sockaddr_in6(addr)),
+            (f::ADDRMASK, &host),
+            (f::PRECED, &ADDRPOLICY_PRECEDENCE.to_ne_bytes()),
+            (f::LABEL, &label.to_ne_bytes()),
+        ]))
     }
+}
+
+/// A `struct ifreq` or `struct in6_ifreq` naming one address (a socket address's bytes).
+fn ifreq_naming<const N: usize>(name: &IfName, sockaddr: &[u8]) -> [u8; N] {
+    build(&[
+        (field::ifreq::NAME, &name.to_c()),
+        (field::ifreq::ADDR, sockaddr),
+    ])
 }
 
 impl IfreqAddr {
     pub fn new(name: &IfName, addr: Target<Ipv4Addr>) -> IfreqAddr {
-        use field::ifreq as f;
-        let mut b = [0u8; IFREQ_LEN];
-        put(&mut b, f::NAME, &name.to_c());
-        put(&mut b, f::ADDR, &sockaddr_in(addr.0));
-        IfreqAddr(b)
+        IfreqAddr(ifreq_naming(name, &sockaddr_in(addr.0)))
     }
 }
 
 impl Ifreq {
     pub fn new(name: &IfName) -> Ifreq {
-        let mut b = [0u8; IFREQ_LEN];
-        put(&mut b, field::ifreq::NAME, &name.to_c());
-        Ifreq(b)
+        Ifreq(build(&[(field::ifreq::NAME, &name.to_c())]))
     }
 
     /// The interface flags after [`SIOCGIFFLAGS`].
@@ -447,11 +438,7 @@ impl Ifreq {
 
 impl In6Ifreq {
     pub fn new(name: &IfName, addr: Target<Ipv6Addr>) -> In6Ifreq {
-        use field::ifreq as f;
-        let mut b = [0u8; IN6_IFREQ_LEN];
-        put(&mut b, f::NAME, &name.to_c());
-        put(&mut b, f::ADDR, &sockaddr_in6(addr.0));
-        In6Ifreq(b)
+        In6Ifreq(ifreq_naming(name, &sockaddr_in6(addr.0)))
     }
 
     /// The address flags (`IN6_IFF_*`) after [`SIOCGIFAFLAG_IN6`].

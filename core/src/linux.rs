@@ -20,67 +20,28 @@ pub const NLMSG_HDRLEN: usize = 16;
 /// each structure (`linux/netlink.h`, `linux/rtnetlink.h`, `linux/if_addr.h`,
 /// `linux/if_link.h`, `linux/if_addrlabel.h`).
 mod field {
-    /// `struct nlmsghdr`.
-    pub mod nlmsghdr {
-        pub const LEN: usize = 0;
-        pub const TYPE: usize = 4;
-        pub const FLAGS: usize = 6;
-        pub const SEQ: usize = 8;
-        pub const PID: usize = 12;
-    }
-    /// `struct nlmsgerr`, the payload of `NLMSG_ERROR` (and of `NLMSG_DONE`: its error alone).
-    pub mod nlmsgerr {
-        pub const ERROR: usize = 0;
-    }
-    /// `struct rtattr`.
-    pub mod rtattr {
-        pub const LEN: usize = 0;
-        pub const TYPE: usize = 2;
-    }
-    /// `struct ifaddrmsg`.
-    pub mod ifaddrmsg {
-        pub const FAMILY: usize = 0;
-        pub const PREFIXLEN: usize = 1;
-        pub const FLAGS: usize = 2;
-        pub const SCOPE: usize = 3;
-        pub const INDEX: usize = 4;
-    }
-    /// `struct ifa_cacheinfo`.
-    pub mod ifa_cacheinfo {
-        pub const PREFERED: usize = 0;
-        pub const VALID: usize = 4;
-        pub const LEN: usize = 16;
-    }
-    /// `struct ifinfomsg`.
-    pub mod ifinfomsg {
-        pub const FAMILY: usize = 0;
-        pub const INDEX: usize = 4;
-        pub const FLAGS: usize = 8;
-    }
-    /// `struct rtmsg`.
-    pub mod rtmsg {
-        pub const FAMILY: usize = 0;
-        pub const DST_LEN: usize = 1;
-        pub const TABLE: usize = 4;
-        pub const PROTOCOL: usize = 5;
-        pub const SCOPE: usize = 6;
-        pub const TYPE: usize = 7;
-    }
-    /// `struct ifaddrlblmsg`.
-    pub mod ifaddrlblmsg {
-        pub const FAMILY: usize = 0;
-        pub const PREFIXLEN: usize = 2;
-    }
-    /// `struct rtnl_link_stats64`: the first eight counters, each a `__u64`.
-    pub mod rtnl_link_stats64 {
-        pub const RX_PACKETS: usize = 0;
-        pub const TX_PACKETS: usize = 8;
-        pub const RX_BYTES: usize = 16;
-        pub const TX_BYTES: usize = 24;
-        pub const RX_ERRORS: usize = 32;
-        pub const TX_ERRORS: usize = 40;
-        pub const RX_DROPPED: usize = 48;
-        pub const TX_DROPPED: usize = 56;
+    crate::wire::offsets! {
+        /// `struct nlmsghdr`.
+        nlmsghdr { LEN = 0, TYPE = 4, FLAGS = 6, SEQ = 8, PID = 12 }
+        /// `struct nlmsgerr`, the payload of `NLMSG_ERROR` (and of `NLMSG_DONE`: its error alone).
+        nlmsgerr { ERROR = 0 }
+        /// `struct rtattr`.
+        rtattr { LEN = 0, TYPE = 2 }
+        /// `struct ifaddrmsg`.
+        ifaddrmsg { FAMILY = 0, PREFIXLEN = 1, FLAGS = 2, SCOPE = 3, INDEX = 4 }
+        /// `struct ifa_cacheinfo`.
+        ifa_cacheinfo { PREFERED = 0, VALID = 4, LEN = 16 }
+        /// `struct ifinfomsg`.
+        ifinfomsg { FAMILY = 0, INDEX = 4, FLAGS = 8 }
+        /// `struct rtmsg`.
+        rtmsg { FAMILY = 0, DST_LEN = 1, TABLE = 4, PROTOCOL = 5, SCOPE = 6, TYPE = 7 }
+        /// `struct ifaddrlblmsg`.
+        ifaddrlblmsg { FAMILY = 0, PREFIXLEN = 2 }
+        /// `struct rtnl_link_stats64`: the first eight counters, each a `__u64`.
+        rtnl_link_stats64 {
+            RX_PACKETS = 0, TX_PACKETS = 8, RX_BYTES = 16, TX_BYTES = 24, RX_ERRORS = 32,
+            TX_ERRORS = 40, RX_DROPPED = 48, TX_DROPPED = 56,
+        }
     }
 }
 

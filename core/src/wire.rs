@@ -167,3 +167,19 @@ impl<const N: usize> core::fmt::Debug for Encoded<N> {
         f.debug_tuple("Encoded").field(&self.as_bytes()).finish()
     }
 }
+
+/// Field offsets, in bytes from the start of each structure: one module of `usize` constants
+/// per structure, `offsets! { nlmsghdr { LEN = 0, TYPE = 4 } rtattr { LEN = 0, TYPE = 2 } }`
+/// (each file's private `field` module); or byte ranges in place,
+/// `offsets! { ranges: SRC = 6..12 }`.
+macro_rules! offsets {
+    (ranges: $($(#[$doc:meta])* $name:ident = $value:expr),* $(,)?) => {
+        $($(#[$doc])* pub const $name: core::ops::Range<usize> = $value;)*
+    };
+    ($($(#[$m:meta])* $module:ident { $($(#[$doc:meta])* $name:ident = $value:expr),* $(,)? })*) => {
+        $($(#[$m])* pub mod $module {
+            $($(#[$doc])* pub const $name: usize = $value;)*
+        })*
+    };
+}
+pub(crate) use offsets;

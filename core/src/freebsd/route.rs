@@ -78,64 +78,31 @@ pub const SOCKADDR_DL_LEN: usize = 54;
 /// Field offsets of the routing-socket structures (`<net/route.h>`, `<net/if.h>`,
 /// `<net/if_dl.h>`), checked against the headers by tests/freebsd-headers/layout.c.
 mod field {
-    /// `struct rt_msghdr`.
-    pub mod rt_msghdr {
-        pub const MSGLEN: usize = 0;
-        pub const VERSION: usize = 2;
-        pub const TYPE: usize = 3;
-        pub const INDEX: usize = 4;
-        pub const FLAGS: usize = 8;
-        pub const ADDRS: usize = 12;
-        pub const PID: usize = 16;
-        pub const SEQ: usize = 20;
-        pub const ERRNO: usize = 24;
-    }
-    /// `struct if_msghdr`.
-    pub mod if_msghdr {
-        pub const ADDRS: usize = 4;
-        pub const FLAGS: usize = 8;
-        pub const INDEX: usize = 12;
-        pub const DATA: usize = 16;
-    }
-    /// `struct ifa_msghdr`.
-    pub mod ifa_msghdr {
-        pub const ADDRS: usize = 4;
-        pub const FLAGS: usize = 8;
-        pub const INDEX: usize = 12;
-    }
-    /// `struct if_data`.
-    pub mod if_data {
-        pub const TYPE: usize = 0;
-        pub const LINK_STATE: usize = 4;
-        pub const MTU: usize = 8;
-        pub const IPACKETS: usize = 24;
-        pub const IERRORS: usize = 32;
-        pub const OPACKETS: usize = 40;
-        pub const OERRORS: usize = 48;
-        pub const IQDROPS: usize = 96;
-        pub const OQDROPS: usize = 104;
-    }
-    /// `struct sockaddr_dl`.
-    pub mod sockaddr_dl {
-        pub const LEN: usize = 0;
-        pub const FAMILY: usize = 1;
-        pub const INDEX: usize = 2;
-        pub const TYPE: usize = 4;
-        pub const NLEN: usize = 5;
-        pub const ALEN: usize = 6;
-        pub const DATA: usize = 8;
-    }
-    /// `struct sockaddr_in`.
-    pub mod sockaddr_in {
-        pub const ADDR: usize = 4;
-    }
-    /// `struct sockaddr_in6`.
-    pub mod sockaddr_in6 {
-        pub const ADDR: usize = 8;
+    crate::wire::offsets! {
+        /// `struct rt_msghdr`.
+        rt_msghdr {
+            MSGLEN = 0, VERSION = 2, TYPE = 3, INDEX = 4, FLAGS = 8, ADDRS = 12, PID = 16,
+            SEQ = 20, ERRNO = 24,
+        }
+        /// `struct if_msghdr`.
+        if_msghdr { ADDRS = 4, FLAGS = 8, INDEX = 12, DATA = 16 }
+        /// `struct ifa_msghdr`.
+        ifa_msghdr { ADDRS = 4, FLAGS = 8, INDEX = 12 }
+        /// `struct if_data`.
+        if_data {
+            TYPE = 0, LINK_STATE = 4, MTU = 8, IPACKETS = 24, IERRORS = 32, OPACKETS = 40,
+            OERRORS = 48, IQDROPS = 96, OQDROPS = 104,
+        }
+        /// `struct sockaddr_dl`.
+        sockaddr_dl { LEN = 0, FAMILY = 1, INDEX = 2, TYPE = 4, NLEN = 5, ALEN = 6, DATA = 8 }
+        /// `struct sockaddr_in`.
+        sockaddr_in { ADDR = 4 }
+        /// `struct sockaddr_in6`.
+        sockaddr_in6 { ADDR = 8 }
     }
 }
-use field::{if_data as ifi, if_msghdr as ifm, ifa_msghdr as ifam, rt_msghdr as rtm};
 use field::sockaddr_dl as sdl;
+use field::{if_data as ifi, if_msghdr as ifm, ifa_msghdr as ifam, rt_msghdr as rtm};
 
 /// `SA_SIZE()`: the bytes a socket address of length `sa_len` takes in a routing message.
 pub const fn sa_size(sa_len: u8) -> usize {

@@ -82,13 +82,7 @@ fn in_aliasreq_matches_c() {
         3,
     );
     assert_eq!(b.as_bytes(), &v::IN_ALIASREQ_BRD);
-    let b = InAliasreq::new(
-        &name("em0"),
-        Ipv4Addr::new(198, 51, 100, 7),
-        32,
-        None,
-        0,
-    );
+    let b = InAliasreq::new(&name("em0"), Ipv4Addr::new(198, 51, 100, 7), 32, None, 0);
     assert_eq!(b.as_bytes(), &v::IN_ALIASREQ_HOST);
 }
 
@@ -132,15 +126,15 @@ fn ifreqs_match_c() {
     );
     assert_eq!(b.as_bytes(), &v::IN6_IFREQ);
     // Each request's number carries the size of the structure it is tied to.
-    let size = |n: u32| ((n >> 16) & IOCPARM_MASK) as usize;
-    assert_eq!(size(SIOCDIFADDR.number()), IfreqAddr::LEN);
-    assert_eq!(size(SIOCGIFFLAGS.number()), Ifreq::LEN);
-    assert_eq!(size(SIOCAIFADDR.number()), InAliasreq::LEN);
-    assert_eq!(size(SIOCAIFADDR_IN6.number()), In6Aliasreq::LEN);
-    assert_eq!(size(SIOCDIFADDR_IN6.number()), In6Ifreq::LEN);
-    assert_eq!(size(SIOCAADDRCTL_POLICY.number()), In6Addrpolicy::LEN);
-    assert_eq!(core::mem::size_of::<IfreqAddr>(), IFREQ_LEN);
-    assert_eq!(core::mem::size_of::<In6Aliasreq>(), IN6_ALIASREQ_LEN);
+    fn tied<T: IoctlArg>(request: Ioctl<T>) -> bool {
+        let size = (request.number() >> 16) & IOCPARM_MASK;
+        size as usize == T::LEN && T::LEN == core::mem::size_of::<T>()
+    }
+    assert!(tied(SIOCDIFADDR) && tied(SIOCGIFFLAGS) && tied(BIOCSETIF));
+    assert!(tied(SIOCAIFADDR) && tied(SIOCAIFADDR_IN6));
+    assert!(tied(SIOCDIFADDR_IN6) && tied(SIOCGIFAFLAG_IN6));
+    assert!(tied(SIOCAADDRCTL_POLICY) && tied(SIOCDADDRCTL_POLICY));
+    assert!(tied(bpf::BIOCSHDRCMPLT) && tied(bpf::BIOCGBLEN) && tied(bpf::BIOCIMMEDIATE));
 }
 
 #[test]
@@ -182,7 +176,11 @@ fn rtm_get_matches_c() {
     assert_eq!((n, v6.buffer_len()), (RTM_GET_MAX, RTM_GET_MAX));
     let mut small = [0xaau8; RTM_GET_MAX - 1];
     assert_eq!(v6.emit(&mut small), Err(crate::Overflow));
-    assert_eq!(small, [0xaa; RTM_GET_MAX - 1], "a refused emit writes nothing");
+    assert_eq!(
+        small,
+        [0xaa; RTM_GET_MAX - 1],
+        "a refused emit writes nothing"
+    );
 }
 
 #[test]

@@ -463,7 +463,12 @@ impl Backend for Sys {
         self.protect_secondaries(link, ip, prefix)?;
         let seq = self.next_seq();
         let index = link.index;
-        let buf = nl::Request::DelAddr { index, ip: *ip, prefix }.encode(seq);
+        let buf = nl::Request::DelAddr {
+            index,
+            ip: *ip,
+            prefix,
+        }
+        .encode(seq);
         self.transact(&buf, seq, "RTM_DELADDR", |_| {})
     }
 
@@ -486,7 +491,12 @@ impl Backend for Sys {
         } else {
             "RTM_DELADDRLABEL"
         };
-        let buf = nl::Request::AddrLabel { add, ip: *ip, label }.encode(seq);
+        let buf = nl::Request::AddrLabel {
+            add,
+            ip: *ip,
+            label,
+        }
+        .encode(seq);
         self.transact(&buf, seq, op, |_| {})
     }
 
@@ -764,4 +774,3 @@ fn na_socket(link: &Link, ip: std::net::Ipv6Addr) -> Result<OwnedFd> {
     };
     Ok(fd)
 }
-
