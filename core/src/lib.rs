@@ -34,7 +34,7 @@ pub mod params;
 pub mod policy;
 mod wire;
 
-pub use wire::Encoded;
+pub use wire::{Encoded, Frames, Split};
 
 /// A buffer was too small for the message being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

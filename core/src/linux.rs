@@ -7,10 +7,8 @@
 
 use crate::addr::Family;
 use crate::ifname::{IfName, IFNAMSIZ};
-use crate::wire::{
-    align_up, emit_into, get, i32_at, measure, next_message, u16_at, u32_at, u64_at, Cursor,
-};
-use crate::{Encoded, Overflow, ParseError};
+use crate::wire::{align_up, emit_into, get, i32_at, measure, u16_at, u32_at, u64_at, Cursor};
+use crate::{Encoded, Frames, Overflow, ParseError, Split};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// `sizeof(struct nlmsghdr)`.
@@ -441,37 +439,25 @@ pub struct Message<'a> {
 
 /// The messages in one `recv` of a netlink socket. Yields `Err` once, then stops, when a
 /// header is truncated or its length is impossible.
-#[derive(Debug, Clone)]
-pub struct Messages<'a> {
-    rest: &'a [u8],
-}
+pub type Messages<'a> = Frames<'a, Message<'a>>;
 
-impl<'a> Messages<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Messages { rest: buf }
-    }
-}
-
-impl<'a> Iterator for Messages<'a> {
-    type Item = Result<Message<'a>, ParseError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        next_message(&mut self.rest, |b| {
-            use field::nlmsghdr as f;
-            let t = ParseError::Truncated;
-            let len = usize::try_from(u32_at(b, f::LEN).ok_or(t)?).unwrap_or(usize::MAX);
-            if len < NLMSG_HDRLEN {
-                return Err(ParseError::BadLength);
-            }
-            let m = Message {
-                ty: u16_at(b, f::TYPE).ok_or(t)?,
-                flags: u16_at(b, f::FLAGS).ok_or(t)?,
-                seq: u32_at(b, f::SEQ).ok_or(t)?,
-                pid: u32_at(b, f::PID).ok_or(t)?,
-                payload: b.get(NLMSG_HDRLEN..len).ok_or(t)?,
-            };
-            Ok((m, align_up(len, 4).unwrap_or(len)))
-        })
+/// A `struct nlmsghdr` whose length covers the message; messages are aligned to 4 bytes.
+impl<'a> Split<'a> for Message<'a> {
+    fn split(b: &'a [u8]) -> Result<(Self, usize), ParseError> {
+        use field::nlmsghdr as f;
+        let t = ParseError::Truncated;
+        let len = usize::try_from(u32_at(b, f::LEN).ok_or(t)?).unwrap_or(usize::MAX);
+        if len < NLMSG_HDRLEN {
+            return Err(ParseError::BadLength);
+        }
+        let m = Message {
+            ty: u16_at(b, f::TYPE).ok_or(t)?,
+            flags: u16_at(b, f::FLAGS).ok_or(t)?,
+            seq: u32_at(b, f::SEQ).ok_or(t)?,
+            pid: u32_at(b, f::PID).ok_or(t)?,
+            payload: b.get(NLMSG_HDRLEN..len).ok_or(t)?,
+        };
+        Ok((m, align_up(len, 4).unwrap_or(len)))
     }
 }
 

@@ -1,5 +1,8 @@
 //! Bounds-checked field access in native byte order (every read returns `None` instead of
-//! panicking when the field does not fit), and the cursor every encoder writes with.
+//! panicking when the field does not fit), the cursor every encoder writes with, and the
+//! iterator over a buffer of length-prefixed messages.
+
+use core::marker::PhantomData;
 
 #[inline]
 pub(crate) fn get<const N: usize>(b: &[u8], off: usize) -> Option<[u8; N]> {
@@ -30,24 +33,46 @@ pub(crate) fn u64_at(b: &[u8], off: usize) -> Option<u64> {
     get::<8>(b, off).map(u64::from_ne_bytes)
 }
 
-/// The next message of a buffer of length-prefixed messages: `split` reads one from the front
-/// of `rest` and says where the next one starts (at most `rest.len()`). A malformed message
-/// is reported once and ends the iteration, so an iterator built on this always advances.
-pub(crate) fn next_message<'a, M>(
-    rest: &mut &'a [u8],
-    split: impl FnOnce(&'a [u8]) -> Result<(M, usize), crate::ParseError>,
-) -> Option<Result<M, crate::ParseError>> {
-    if rest.is_empty() {
-        return None;
+/// A length-prefixed message, read off the front of a buffer.
+pub trait Split<'a>: Sized {
+    /// The message at the front of `b` (not empty) and where the next one starts.
+    fn split(b: &'a [u8]) -> Result<(Self, usize), crate::ParseError>;
+}
+
+/// The messages `M` of one buffer (a `recv` of a netlink or routing socket, a sysctl's
+/// answer). A malformed message is reported once and ends the iteration, so the iteration
+/// always advances and never reads past the buffer.
+#[derive(Debug, Clone)]
+pub struct Frames<'a, M> {
+    rest: &'a [u8],
+    message: PhantomData<fn() -> M>,
+}
+
+impl<'a, M> Frames<'a, M> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Frames {
+            rest: buf,
+            message: PhantomData,
+        }
     }
-    let b = *rest;
-    *rest = &[];
-    let (m, next) = match split(b) {
-        Ok(x) => x,
-        Err(e) => return Some(Err(e)),
-    };
-    *rest = b.get(next..).unwrap_or(&[]);
-    Some(Ok(m))
+}
+
+impl<'a, M: Split<'a>> Iterator for Frames<'a, M> {
+    type Item = Result<M, crate::ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let b = self.rest;
+        self.rest = &[];
+        let (m, next) = match M::split(b) {
+            Ok(x) => x,
+            Err(e) => return Some(Err(e)),
+        };
+        self.rest = b.get(next..).unwrap_or(&[]);
+        Some(Ok(m))
+    }
 }
 
 /// Round `n` up to a multiple of `align` (a power of two), or `None` on overflow.

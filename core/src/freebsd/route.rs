@@ -14,8 +14,8 @@
 use super::{sockaddr_in, sockaddr_in6, AF_INET, AF_INET6};
 use crate::addr::Family;
 use crate::ifname::IfName;
-use crate::wire::{emit_into, get, i32_at, measure, next_message, u16_at, u32_at, u64_at, Cursor};
-use crate::{Encoded, Overflow, ParseError};
+use crate::wire::{emit_into, get, i32_at, measure, u16_at, u32_at, u64_at, Cursor};
+use crate::{Encoded, Frames, Overflow, ParseError, Split};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub const AF_LINK: u8 = 18;
@@ -188,32 +188,19 @@ pub struct Message<'a> {
 
 /// The messages in a buffer read from a routing socket or `NET_RT_IFLIST`. Yields an error
 /// once, then stops, at the first message whose length does not fit.
-#[derive(Debug, Clone)]
-pub struct Messages<'a> {
-    rest: &'a [u8],
-}
+pub type Messages<'a> = Frames<'a, Message<'a>>;
 
-impl<'a> Messages<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Messages { rest: buf }
-    }
-}
-
-impl<'a> Iterator for Messages<'a> {
-    type Item = Result<Message<'a>, ParseError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        next_message(&mut self.rest, |b| {
-            use field::rt_msghdr as f;
-            let t = ParseError::Truncated;
-            let len = usize::from(u16_at(b, f::MSGLEN).ok_or(t)?);
-            let (&version, &ty) = (b.get(f::VERSION).ok_or(t)?, b.get(f::TYPE).ok_or(t)?);
-            if len < 4 {
-                return Err(ParseError::BadLength);
-            }
-            let bytes = b.get(..len).ok_or(t)?;
-            Ok((Message { version, ty, bytes }, len))
-        })
+/// `u_short msglen; u_char version; u_char type`, `msglen` covering the whole message.
+impl<'a> Split<'a> for Message<'a> {
+    fn split(b: &'a [u8]) -> Result<(Self, usize), ParseError> {
+        let t = ParseError::Truncated;
+        let len = usize::from(u16_at(b, rtm::MSGLEN).ok_or(t)?);
+        let (&version, &ty) = (b.get(rtm::VERSION).ok_or(t)?, b.get(rtm::TYPE).ok_or(t)?);
+        if len < 4 {
+            return Err(ParseError::BadLength);
+        }
+        let bytes = b.get(..len).ok_or(t)?;
+        Ok((Message { version, ty, bytes }, len))
     }
 }
 
