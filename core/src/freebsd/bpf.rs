@@ -29,11 +29,15 @@ pub const BPF_HDR_LEN: usize = 32;
 /// `BPF_ALIGNMENT` = `sizeof(long)`.
 const ALIGN: usize = 8;
 
-/// `struct bpf_hdr`.
-mod hdr {
-    pub const CAPLEN: usize = 16;
-    pub const HDRLEN: usize = 24;
+/// Field offsets, checked against the headers by tests/freebsd-headers/layout.c.
+mod field {
+    crate::wire::offsets! {
+        /// `struct bpf_hdr`: a `struct timeval`, then the captured and original lengths and
+        /// the header's own length.
+        bpf_hdr { CAPLEN = 16, HDRLEN = 24 }
+    }
 }
+use field::bpf_hdr as hdr;
 
 // BPF_LD (0x00) | BPF_H (0x08) | BPF_ABS (0x20).
 const BPF_LD_H_ABS: u16 = 0x28;
