@@ -34,6 +34,8 @@ pub mod params;
 pub mod policy;
 mod wire;
 
+pub use wire::{Encoded, Frames, Split};
+
 /// A buffer was too small for the message being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overflow;

@@ -6,18 +6,41 @@
 //! iterator that stops at the first malformed header and never reads past its input.
 
 use crate::addr::Family;
-use crate::wire::{align_up, get, i32_at, u16_at, u32_at, u64_at, Writer};
-use crate::{Overflow, ParseError};
+use crate::ifname::{IfName, IFNAMSIZ};
+use crate::wire::{align_up, emit_into, get, i32_at, measure, u16_at, u32_at, u64_at, Cursor};
+use crate::{Encoded, Frames, Overflow, ParseError, Split};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// `struct nlmsghdr`: len, type, flags, seq, pid.
+/// `sizeof(struct nlmsghdr)`.
 pub const NLMSG_HDRLEN: usize = 16;
-mod nlfield {
-    pub const LEN: usize = 0;
-    pub const TYPE: usize = 4;
-    pub const FLAGS: usize = 6;
-    pub const SEQ: usize = 8;
-    pub const PID: usize = 12;
+
+/// Field offsets of the structures this module reads and writes, in bytes from the start of
+/// each structure (`linux/netlink.h`, `linux/rtnetlink.h`, `linux/if_addr.h`,
+/// `linux/if_link.h`, `linux/if_addrlabel.h`).
+mod field {
+    crate::wire::offsets! {
+        /// `struct nlmsghdr`.
+        nlmsghdr { LEN = 0, TYPE = 4, FLAGS = 6, SEQ = 8, PID = 12 }
+        /// `struct nlmsgerr`, the payload of `NLMSG_ERROR` (and of `NLMSG_DONE`: its error alone).
+        nlmsgerr { ERROR = 0 }
+        /// `struct rtattr`.
+        rtattr { LEN = 0, TYPE = 2 }
+        /// `struct ifaddrmsg`.
+        ifaddrmsg { FAMILY = 0, PREFIXLEN = 1, FLAGS = 2, SCOPE = 3, INDEX = 4 }
+        /// `struct ifa_cacheinfo`.
+        ifa_cacheinfo { PREFERED = 0, VALID = 4, LEN = 16 }
+        /// `struct ifinfomsg`.
+        ifinfomsg { FAMILY = 0, INDEX = 4, FLAGS = 8 }
+        /// `struct rtmsg`.
+        rtmsg { FAMILY = 0, DST_LEN = 1, TABLE = 4, PROTOCOL = 5, SCOPE = 6, TYPE = 7 }
+        /// `struct ifaddrlblmsg`.
+        ifaddrlblmsg { FAMILY = 0, PREFIXLEN = 2 }
+        /// `struct rtnl_link_stats64`: the first eight counters, each a `__u64`.
+        rtnl_link_stats64 {
+            RX_PACKETS = 0, TX_PACKETS = 8, RX_BYTES = 16, TX_BYTES = 24, RX_ERRORS = 32,
+            TX_ERRORS = 40, RX_DROPPED = 48, TX_DROPPED = 56,
+        }
+    }
 }
 
 pub const NLMSG_NOOP: u16 = 1;
@@ -106,38 +129,77 @@ pub const RTA_VIA: u16 = 18;
 pub const RT_TABLE_MAIN: u32 = 254;
 pub const RTN_UNICAST: u8 = 1;
 
-/// `struct rtattr` header: len, type.
+/// `sizeof(struct rtattr)`.
 const RTA_HDRLEN: usize = 4;
 const NLA_TYPE_MASK: u16 = 0x3fff;
 
-/// A request under construction: header, fixed part, then attributes.
-struct Builder<'a> {
-    w: Writer<'a>,
+/// The one attribute writer: `struct rtattr` then `value`, padded to 4 bytes. Every value
+/// this module sends is an array of at most 16 bytes, so its length is a constant checked at
+/// compile time, not a conversion that could cut it.
+fn attr<const N: usize>(c: &mut Cursor<'_>, ty: u16, value: &[u8; N]) {
+    let len: u16 = const {
+        assert!(RTA_HDRLEN + N <= 20);
+        (RTA_HDRLEN + N) as u16
+    };
+    rtattr(c, len, ty, value);
 }
 
-impl<'a> Builder<'a> {
-    fn new(buf: &'a mut [u8], ty: u16, flags: u16, seq: u32) -> Result<Self, Overflow> {
-        let mut w = Writer::new(buf);
-        w.zeros(NLMSG_HDRLEN)?;
-        w.patch(nlfield::TYPE, &ty.to_ne_bytes())?;
-        w.patch(nlfield::FLAGS, &flags.to_ne_bytes())?;
-        w.patch(nlfield::SEQ, &seq.to_ne_bytes())?;
-        Ok(Builder { w })
-    }
+fn rtattr(c: &mut Cursor<'_>, len: u16, ty: u16, value: &[u8]) {
+    use field::rtattr as f;
+    let mut h = [0u8; RTA_HDRLEN];
+    h[f::LEN..f::LEN + 2].copy_from_slice(&len.to_ne_bytes());
+    h[f::TYPE..f::TYPE + 2].copy_from_slice(&ty.to_ne_bytes());
+    c.put(&h);
+    c.put(value);
+    c.pad_to(4);
+}
 
-    fn attr(&mut self, ty: u16, data: &[u8]) -> Result<(), Overflow> {
-        let len = u16::try_from(RTA_HDRLEN + data.len()).map_err(|_| Overflow)?;
-        self.w.bytes(&len.to_ne_bytes())?;
-        self.w.bytes(&ty.to_ne_bytes())?;
-        self.w.bytes(data)?;
-        self.w.pad_to(4)
+/// An address attribute: 4 bytes for IPv4, 16 for IPv6.
+fn attr_ip(c: &mut Cursor<'_>, ty: u16, ip: &IpAddr) {
+    match ip {
+        IpAddr::V4(a) => attr(c, ty, &a.octets()),
+        IpAddr::V6(a) => attr(c, ty, &a.octets()),
     }
+}
 
-    fn finish(mut self) -> Result<usize, Overflow> {
-        let len = self.w.pos();
-        self.w.patch(nlfield::LEN, &(len as u32).to_ne_bytes())?;
-        Ok(len)
-    }
+/// A NUL-terminated name attribute (`IFLA_IFNAME`, `IFA_LABEL`).
+fn attr_name(c: &mut Cursor<'_>, ty: u16, name: &Name) {
+    let value = &name.c[..usize::from(name.len) + 1];
+    rtattr(c, RTA_HDRLEN as u16 + u16::from(name.len) + 1, ty, value);
+}
+
+/// `struct nlmsghdr` with the message's total length `len`.
+fn header(c: &mut Cursor<'_>, len: usize, ty: u16, flags: u16, seq: u32) {
+    use field::nlmsghdr as f;
+    // A request is at most REQUEST_MAX bytes; the sender's port id stays 0 (the kernel's).
+    let len = u32::try_from(len).unwrap_or(u32::MAX);
+    let mut h = [0u8; NLMSG_HDRLEN];
+    h[f::LEN..f::LEN + 4].copy_from_slice(&len.to_ne_bytes());
+    h[f::TYPE..f::TYPE + 2].copy_from_slice(&ty.to_ne_bytes());
+    h[f::FLAGS..f::FLAGS + 2].copy_from_slice(&flags.to_ne_bytes());
+    h[f::SEQ..f::SEQ + 4].copy_from_slice(&seq.to_ne_bytes());
+    c.put(&h);
+}
+
+/// `struct ifaddrmsg`.
+fn ifaddrmsg(c: &mut Cursor<'_>, family: u8, prefix: u8, flags: u8, scope: u8, index: u32) {
+    use field::ifaddrmsg as f;
+    let mut m = [0u8; IFADDRMSG_LEN];
+    m[f::FAMILY] = family;
+    m[f::PREFIXLEN] = prefix;
+    m[f::FLAGS] = flags;
+    m[f::SCOPE] = scope;
+    m[f::INDEX..f::INDEX + 4].copy_from_slice(&index.to_ne_bytes());
+    c.put(&m);
+}
+
+/// `struct ifa_cacheinfo` with the two lifetimes (the time stamps are the kernel's).
+fn cacheinfo(preferred: u32, valid: u32) -> [u8; field::ifa_cacheinfo::LEN] {
+    use field::ifa_cacheinfo as f;
+    let mut ci = [0u8; f::LEN];
+    ci[f::PREFERED..f::PREFERED + 4].copy_from_slice(&preferred.to_ne_bytes());
+    ci[f::VALID..f::VALID + 4].copy_from_slice(&valid.to_ne_bytes());
+    ci
 }
 
 fn family_byte(f: Family) -> u8 {
@@ -147,16 +209,52 @@ fn family_byte(f: Family) -> u8 {
     }
 }
 
-fn ip_bytes(ip: &IpAddr, out: &mut [u8; 16]) -> usize {
-    match ip {
-        IpAddr::V4(a) => {
-            out[..4].copy_from_slice(&a.octets());
-            4
+/// A name of at most 15 bytes as the kernel takes it: NUL-terminated in `char[IFNAMSIZ]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Name {
+    c: [u8; IFNAMSIZ],
+    /// The name's length (at most 15), without the NUL.
+    len: u8,
+}
+
+impl Name {
+    fn of(name: &IfName) -> Name {
+        let c = name.to_c();
+        // An interface name is 1 to 15 bytes without a NUL; the 16th byte is always 0.
+        let len = c.iter().fold(0u8, |n, &b| n + u8::from(b != 0));
+        Name { c, len }
+    }
+}
+
+/// An IPv4 address label (`IFA_LABEL`, `nic:label` by convention): at most 15 bytes, like an
+/// interface name, and never cut to fit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label(Name);
+
+impl Label {
+    /// `s` as a label; `Err(Overflow)` when it is longer than 15 bytes or holds a NUL.
+    pub fn new(s: &str) -> Result<Label, Overflow> {
+        let b = s.as_bytes();
+        if b.len() >= IFNAMSIZ || b.contains(&0) {
+            return Err(Overflow);
         }
-        IpAddr::V6(a) => {
-            *out = a.octets();
-            16
-        }
+        let mut c = [0u8; IFNAMSIZ];
+        c[..b.len()].copy_from_slice(b);
+        let len = u8::try_from(b.len()).map_err(|_| Overflow)?;
+        Ok(Label(Name { c, len }))
+    }
+
+    /// `nic:label`, the label `ip addr add ... label` gives an address on `nic`.
+    pub fn alias(nic: &IfName, label: &str) -> Result<Label, Overflow> {
+        let mut s = heapless::String::<15>::new();
+        s.push_str(nic.as_str()).map_err(|_| Overflow)?;
+        s.push(':').map_err(|_| Overflow)?;
+        s.push_str(label).map_err(|_| Overflow)?;
+        Label::new(&s)
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0.c[..usize::from(self.0.len)]
     }
 }
 
@@ -170,154 +268,162 @@ pub struct AddrRequest {
     /// `IFA_F_*` flags (for example [`IFA_F_NODAD`]).
     pub flags: u32,
     /// `nic:label`, IPv4 only.
-    pub label: Option<heapless::String<15>>,
+    pub label: Option<Label>,
     /// (preferred, valid) lifetimes in seconds; `None` is forever.
     pub lifetimes: Option<(u32, u32)>,
     /// The prefix route's metric (`IFA_RT_PRIORITY`); `None` is the kernel's default.
     pub metric: Option<u32>,
 }
 
-/// `RTM_NEWADDR` with `NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK`: fails with `EEXIST` rather than
-/// touching an address that is already there.
-pub fn new_addr(buf: &mut [u8], seq: u32, r: &AddrRequest) -> Result<usize, Overflow> {
-    let family = family_byte(Family::of(&r.ip));
-    let mut b = Builder::new(
-        buf,
-        RTM_NEWADDR,
-        NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-        seq,
-    )?;
-    // The ifaddrmsg flags byte holds only the low eight flag bits; IFA_FLAGS carries all 32.
-    b.w.bytes(&[family, r.prefix, (r.flags & 0xff) as u8, RT_SCOPE_UNIVERSE])?;
-    b.w.bytes(&r.index.to_ne_bytes())?;
-    let mut a = [0u8; 16];
-    let n = ip_bytes(&r.ip, &mut a);
-    // Attribute order as iproute2 sends it, so the request is byte-for-byte what `ip addr add`
-    // sends (see the test vectors).
-    b.attr(IFA_LOCAL, &a[..n])?;
-    if let Some(bc) = r.broadcast {
-        b.attr(IFA_BROADCAST, &bc.octets())?;
-    }
-    b.attr(IFA_ADDRESS, &a[..n])?;
-    if let Some(l) = &r.label {
-        let mut lb = [0u8; 16];
-        lb[..l.len()].copy_from_slice(l.as_bytes());
-        b.attr(IFA_LABEL, &lb[..l.len() + 1])?;
-    }
-    if let Some((pref, valid)) = r.lifetimes {
-        let mut ci = [0u8; 16];
-        ci[0..4].copy_from_slice(&pref.to_ne_bytes());
-        ci[4..8].copy_from_slice(&valid.to_ne_bytes());
-        b.attr(IFA_CACHEINFO, &ci)?;
-    }
-    // Flags that fit the header byte travel there only (as iproute2 does); the kernel reads
-    // IFA_FLAGS when present and the byte otherwise.
-    if let Some(m) = r.metric {
-        b.attr(IFA_RT_PRIORITY, &m.to_ne_bytes())?;
-    }
-    if r.flags > 0xff {
-        b.attr(IFA_FLAGS, &r.flags.to_ne_bytes())?;
-    }
-    b.finish()
+/// The interface an `RTM_GETLINK` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkRef<'a> {
+    Index(u32),
+    Name(&'a IfName),
 }
 
-/// `RTM_DELADDR` for exactly `ip/prefix` on interface `index`. The kernel matches the local
-/// address, the prefix length and the interface, so no other address can be removed.
-pub fn del_addr(
-    buf: &mut [u8],
-    seq: u32,
-    index: u32,
-    ip: &IpAddr,
-    prefix: u8,
-) -> Result<usize, Overflow> {
-    let family = family_byte(Family::of(ip));
-    let mut b = Builder::new(buf, RTM_DELADDR, NLM_F_REQUEST | NLM_F_ACK, seq)?;
-    b.w.bytes(&[family, prefix, 0, 0])?;
-    b.w.bytes(&index.to_ne_bytes())?;
-    let mut a = [0u8; 16];
-    let n = ip_bytes(ip, &mut a);
-    b.attr(IFA_LOCAL, &a[..n])?;
-    b.attr(IFA_ADDRESS, &a[..n])?;
-    b.finish()
+/// The longest request [`Request`] builds (an `RTM_NEWADDR` with every attribute).
+pub const REQUEST_MAX: usize = 128;
+
+/// An rtnetlink request. [`Request::buffer_len`] is its exact length; [`Request::emit`]
+/// writes it into a caller's buffer and [`Request::encode`] into a [`Encoded`] of
+/// [`REQUEST_MAX`] bytes, which cannot fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Request<'a> {
+    /// `RTM_NEWADDR` with `NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK`: fails with `EEXIST` rather
+    /// than touching an address that is already there.
+    NewAddr(&'a AddrRequest),
+    /// `RTM_DELADDR` for exactly `ip/prefix` on interface `index`. The kernel matches the local
+    /// address, the prefix length and the interface, so no other address can be removed.
+    DelAddr { index: u32, ip: IpAddr, prefix: u8 },
+    /// An IPv6 address-selection label (RFC 6724 policy table) for exactly `ip/128` on every
+    /// interface: `RTM_NEWADDRLABEL` (`add`, with `NLM_F_CREATE | NLM_F_EXCL`: `EEXIST` when
+    /// the prefix has a label already) or `RTM_DELADDRLABEL` (the kernel matches prefix, length
+    /// and interface; `label` must be given but is not compared). As `ip addrlabel add|del
+    /// prefix IP label N` sends them.
+    AddrLabel { add: bool, ip: Ipv6Addr, label: u32 },
+    /// `RTM_GETADDR` dump of one family; with strict checking on, `index` (when non-zero)
+    /// makes the kernel return only that interface's addresses.
+    GetAddrs { family: Family, index: u32 },
+    /// `RTM_GETADDR` for one IPv6 address on interface `index` (not a dump): the kernel
+    /// answers with that address alone, or `EADDRNOTAVAIL`. IPv4 has no such request.
+    GetAddrV6 { index: u32, ip: Ipv6Addr },
+    /// `RTM_GETLINK` for one interface, by index or by name; statistics included. The kernel
+    /// answers with the link, then an acknowledgement.
+    GetLink(LinkRef<'a>),
+    /// `RTM_GETROUTE` dump of the main table of one family.
+    GetRoutes { family: Family },
 }
 
-/// An IPv6 address-selection label (RFC 6724 policy table) for exactly `ip/128` on every
-/// interface: `RTM_NEWADDRLABEL` (`add`, with `NLM_F_CREATE | NLM_F_EXCL`: `EEXIST` when the
-/// prefix has a label already) or `RTM_DELADDRLABEL` (the kernel matches prefix, length and
-/// interface; `label` must be given but is not compared). As `ip addrlabel add|del prefix
-/// IP label N` sends them.
-pub fn addr_label(
-    buf: &mut [u8],
-    seq: u32,
-    add: bool,
-    ip: &core::net::Ipv6Addr,
-    label: u32,
-) -> Result<usize, Overflow> {
-    let (ty, flags) = if add {
-        (
-            RTM_NEWADDRLABEL,
-            NLM_F_REQUEST | NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL,
-        )
-    } else {
-        (RTM_DELADDRLABEL, NLM_F_REQUEST | NLM_F_ACK)
-    };
-    let mut b = Builder::new(buf, ty, flags, seq)?;
-    b.w.bytes(&[AF_INET6, 0, 128, 0])?;
-    b.w.bytes(&0u32.to_ne_bytes())?; // every interface
-    b.w.bytes(&0u32.to_ne_bytes())?; // ifal_seq, unused in requests
-                                     // Attribute order as iproute2 sends it.
-    b.attr(IFAL_LABEL, &label.to_ne_bytes())?;
-    b.attr(IFAL_ADDRESS, &ip.octets())?;
-    b.finish()
-}
-
-/// `RTM_GETADDR` dump of one family; with strict checking on, `index` (when non-zero) makes
-/// the kernel return only that interface's addresses.
-pub fn get_addrs(buf: &mut [u8], seq: u32, family: Family, index: u32) -> Result<usize, Overflow> {
-    let mut b = Builder::new(buf, RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, seq)?;
-    b.w.bytes(&[family_byte(family), 0, 0, 0])?;
-    b.w.bytes(&index.to_ne_bytes())?;
-    b.finish()
-}
-
-/// `RTM_GETADDR` for one IPv6 address on interface `index` (not a dump): the kernel answers
-/// with that address alone, or `EADDRNOTAVAIL`. IPv4 has no such request.
-pub fn get_addr_v6(buf: &mut [u8], seq: u32, index: u32, ip: &Ipv6Addr) -> Result<usize, Overflow> {
-    let mut b = Builder::new(buf, RTM_GETADDR, NLM_F_REQUEST | NLM_F_ACK, seq)?;
-    b.w.bytes(&[AF_INET6, 0, 0, 0])?;
-    b.w.bytes(&index.to_ne_bytes())?;
-    b.attr(IFA_ADDRESS, &ip.octets())?;
-    b.finish()
-}
-
-/// `RTM_GETLINK` for one interface, by index (non-zero) or by name; statistics included. The
-/// kernel answers with the link, then an acknowledgement.
-pub fn get_link(
-    buf: &mut [u8],
-    seq: u32,
-    index: u32,
-    name: Option<&str>,
-) -> Result<usize, Overflow> {
-    let mut b = Builder::new(buf, RTM_GETLINK, NLM_F_REQUEST | NLM_F_ACK, seq)?;
-    b.w.bytes(&[AF_UNSPEC, 0, 0, 0])?;
-    b.w.bytes(&(index as i32).to_ne_bytes())?;
-    b.w.bytes(&0u32.to_ne_bytes())?;
-    b.w.bytes(&0u32.to_ne_bytes())?;
-    if let Some(n) = name {
-        let mut nb = [0u8; 16];
-        let l = n.len().min(15);
-        nb[..l].copy_from_slice(&n.as_bytes()[..l]);
-        b.attr(IFLA_IFNAME, &nb[..l + 1])?;
+impl Request<'_> {
+    /// The message's exact length in bytes (at most [`REQUEST_MAX`]).
+    pub fn buffer_len(&self) -> usize {
+        measure(|c, len| self.write(c, len, 0))
     }
-    b.finish()
-}
 
-/// `RTM_GETROUTE` dump of the main table of one family.
-pub fn get_routes(buf: &mut [u8], seq: u32, family: Family) -> Result<usize, Overflow> {
-    let mut b = Builder::new(buf, RTM_GETROUTE, NLM_F_REQUEST | NLM_F_DUMP, seq)?;
-    b.w.bytes(&[family_byte(family), 0, 0, 0, RT_TABLE_MAIN as u8, 0, 0, 0])?;
-    b.w.bytes(&0u32.to_ne_bytes())?;
-    b.finish()
+    /// Write the message with sequence number `seq` into `buf`; returns its length.
+    /// `Overflow` only when `buf` is shorter than [`Request::buffer_len`] (nothing is written
+    /// then).
+    pub fn emit(&self, seq: u32, buf: &mut [u8]) -> Result<usize, Overflow> {
+        emit_into(buf, |c, len| self.write(c, len, seq))
+    }
+
+    /// The message with sequence number `seq`.
+    pub fn encode(&self, seq: u32) -> Encoded<REQUEST_MAX> {
+        Encoded::build(|c, len| self.write(c, len, seq))
+    }
+
+    fn write(&self, c: &mut Cursor<'_>, len: usize, seq: u32) {
+        const ACK: u16 = NLM_F_REQUEST | NLM_F_ACK;
+        const CREATE: u16 = ACK | NLM_F_CREATE | NLM_F_EXCL;
+        const DUMP: u16 = NLM_F_REQUEST | NLM_F_DUMP;
+        match *self {
+            Request::NewAddr(r) => {
+                header(c, len, RTM_NEWADDR, CREATE, seq);
+                let family = family_byte(Family::of(&r.ip));
+                // The ifaddrmsg flags byte holds only the low eight flag bits; IFA_FLAGS
+                // carries all 32.
+                let low = r.flags.to_le_bytes()[0];
+                ifaddrmsg(c, family, r.prefix, low, RT_SCOPE_UNIVERSE, r.index);
+                // Attribute order as iproute2 sends it, so the request is byte-for-byte what
+                // `ip addr add` sends (see the test vectors).
+                attr_ip(c, IFA_LOCAL, &r.ip);
+                if let Some(bc) = r.broadcast {
+                    attr(c, IFA_BROADCAST, &bc.octets());
+                }
+                attr_ip(c, IFA_ADDRESS, &r.ip);
+                if let Some(l) = &r.label {
+                    attr_name(c, IFA_LABEL, &l.0);
+                }
+                if let Some((pref, valid)) = r.lifetimes {
+                    attr(c, IFA_CACHEINFO, &cacheinfo(pref, valid));
+                }
+                // Flags that fit the header byte travel there only (as iproute2 does); the
+                // kernel reads IFA_FLAGS when present and the byte otherwise.
+                if let Some(m) = r.metric {
+                    attr(c, IFA_RT_PRIORITY, &m.to_ne_bytes());
+                }
+                if r.flags > 0xff {
+                    attr(c, IFA_FLAGS, &r.flags.to_ne_bytes());
+                }
+            }
+            Request::DelAddr { index, ip, prefix } => {
+                header(c, len, RTM_DELADDR, ACK, seq);
+                ifaddrmsg(c, family_byte(Family::of(&ip)), prefix, 0, 0, index);
+                attr_ip(c, IFA_LOCAL, &ip);
+                attr_ip(c, IFA_ADDRESS, &ip);
+            }
+            Request::AddrLabel { add, ip, label } => {
+                if add {
+                    header(c, len, RTM_NEWADDRLABEL, CREATE, seq);
+                } else {
+                    header(c, len, RTM_DELADDRLABEL, ACK, seq);
+                }
+                // struct ifaddrlblmsg: interface 0 (every interface), no flags, and a
+                // sequence number unused in requests.
+                let mut m = [0u8; IFADDRLBLMSG_LEN];
+                m[field::ifaddrlblmsg::FAMILY] = AF_INET6;
+                m[field::ifaddrlblmsg::PREFIXLEN] = 128;
+                c.put(&m);
+                // Attribute order as iproute2 sends it.
+                attr(c, IFAL_LABEL, &label.to_ne_bytes());
+                attr(c, IFAL_ADDRESS, &ip.octets());
+            }
+            Request::GetAddrs { family, index } => {
+                header(c, len, RTM_GETADDR, DUMP, seq);
+                ifaddrmsg(c, family_byte(family), 0, 0, 0, index);
+            }
+            Request::GetAddrV6 { index, ip } => {
+                header(c, len, RTM_GETADDR, ACK, seq);
+                ifaddrmsg(c, AF_INET6, 0, 0, 0, index);
+                attr(c, IFA_ADDRESS, &ip.octets());
+            }
+            Request::GetLink(which) => {
+                header(c, len, RTM_GETLINK, ACK, seq);
+                let index = match which {
+                    LinkRef::Index(i) => i,
+                    LinkRef::Name(_) => 0,
+                };
+                // struct ifinfomsg: no type, flags or change mask.
+                use field::ifinfomsg as f;
+                let mut m = [0u8; IFINFOMSG_LEN];
+                m[f::FAMILY] = AF_UNSPEC;
+                m[f::INDEX..f::INDEX + 4].copy_from_slice(&index.to_ne_bytes());
+                c.put(&m);
+                if let LinkRef::Name(n) = which {
+                    attr_name(c, IFLA_IFNAME, &Name::of(n));
+                }
+            }
+            Request::GetRoutes { family } => {
+                header(c, len, RTM_GETROUTE, DUMP, seq);
+                // struct rtmsg: only the family and the table are set.
+                let mut m = [0u8; RTMSG_LEN];
+                m[field::rtmsg::FAMILY] = family_byte(family);
+                m[field::rtmsg::TABLE] = RT_TABLE_MAIN.to_le_bytes()[0];
+                c.put(&m);
+            }
+        }
+    }
 }
 
 /// One netlink message in a reply.
@@ -333,60 +439,32 @@ pub struct Message<'a> {
 
 /// The messages in one `recv` of a netlink socket. Yields `Err` once, then stops, when a
 /// header is truncated or its length is impossible.
-#[derive(Debug, Clone)]
-pub struct Messages<'a> {
-    rest: &'a [u8],
-}
+pub type Messages<'a> = Frames<'a, Message<'a>>;
 
-impl<'a> Messages<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Messages { rest: buf }
-    }
-}
-
-impl<'a> Iterator for Messages<'a> {
-    type Item = Result<Message<'a>, ParseError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            return None;
+/// A `struct nlmsghdr` whose length covers the message; messages are aligned to 4 bytes.
+impl<'a> Split<'a> for Message<'a> {
+    fn split(b: &'a [u8]) -> Result<(Self, usize), ParseError> {
+        use field::nlmsghdr as f;
+        let t = ParseError::Truncated;
+        let len = usize::try_from(u32_at(b, f::LEN).ok_or(t)?).unwrap_or(usize::MAX);
+        if len < NLMSG_HDRLEN {
+            return Err(ParseError::BadLength);
         }
-        let b = self.rest;
-        let parsed = (|| {
-            let len = u32_at(b, nlfield::LEN).ok_or(ParseError::Truncated)? as usize;
-            if len < NLMSG_HDRLEN {
-                return Err(ParseError::BadLength);
-            }
-            if len > b.len() {
-                return Err(ParseError::Truncated);
-            }
-            let m = Message {
-                ty: u16_at(b, nlfield::TYPE).ok_or(ParseError::Truncated)?,
-                flags: u16_at(b, nlfield::FLAGS).ok_or(ParseError::Truncated)?,
-                seq: u32_at(b, nlfield::SEQ).ok_or(ParseError::Truncated)?,
-                pid: u32_at(b, nlfield::PID).ok_or(ParseError::Truncated)?,
-                payload: &b[NLMSG_HDRLEN..len],
-            };
-            let next = align_up(len, 4).unwrap_or(b.len()).min(b.len());
-            Ok((m, next))
-        })();
-        match parsed {
-            Ok((m, next)) => {
-                self.rest = &b[next..];
-                Some(Ok(m))
-            }
-            Err(e) => {
-                self.rest = &[];
-                Some(Err(e))
-            }
-        }
+        let m = Message {
+            ty: u16_at(b, f::TYPE).ok_or(t)?,
+            flags: u16_at(b, f::FLAGS).ok_or(t)?,
+            seq: u32_at(b, f::SEQ).ok_or(t)?,
+            pid: u32_at(b, f::PID).ok_or(t)?,
+            payload: b.get(NLMSG_HDRLEN..len).ok_or(t)?,
+        };
+        Ok((m, align_up(len, 4).unwrap_or(len)))
     }
 }
 
 /// The error code of an `NLMSG_ERROR` payload: 0 is an acknowledgement, otherwise a negative
 /// errno.
 pub fn error_code(payload: &[u8]) -> Result<i32, ParseError> {
-    i32_at(payload, 0).ok_or(ParseError::Truncated)
+    i32_at(payload, field::nlmsgerr::ERROR).ok_or(ParseError::Truncated)
 }
 
 /// The attributes of a message, after its fixed part.
@@ -407,8 +485,8 @@ impl<'a> Iterator for Attrs<'a> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let b = self.rest;
-        let len = u16_at(b, 0)? as usize;
-        let ty = u16_at(b, 2)? & NLA_TYPE_MASK;
+        let len = usize::from(u16_at(b, field::rtattr::LEN)?);
+        let ty = u16_at(b, field::rtattr::TYPE)? & NLA_TYPE_MASK;
         if len < RTA_HDRLEN || len > b.len() {
             self.rest = &[];
             return None;
@@ -450,13 +528,14 @@ pub struct AddrInfo {
 
 impl AddrInfo {
     pub fn parse(payload: &[u8]) -> Result<AddrInfo, ParseError> {
+        use field::ifaddrmsg as f;
         let h = get::<IFADDRMSG_LEN>(payload, 0).ok_or(ParseError::Truncated)?;
         let mut a = AddrInfo {
-            family: h[0],
-            prefix: h[1],
-            scope: h[3],
-            index: u32::from_ne_bytes([h[4], h[5], h[6], h[7]]),
-            flags: u32::from(h[2]),
+            family: h[f::FAMILY],
+            prefix: h[f::PREFIXLEN],
+            scope: h[f::SCOPE],
+            index: u32_at(&h, f::INDEX).ok_or(ParseError::Truncated)?,
+            flags: u32::from(h[f::FLAGS]),
             ip: None,
             broadcast: None,
             lifetimes: None,
@@ -478,7 +557,8 @@ impl AddrInfo {
                     }
                 }
                 IFA_CACHEINFO => {
-                    if let (Some(p), Some(vl)) = (u32_at(v, 0), u32_at(v, 4)) {
+                    use field::ifa_cacheinfo as ci;
+                    if let (Some(p), Some(vl)) = (u32_at(v, ci::PREFERED), u32_at(v, ci::VALID)) {
                         a.lifetimes = Some((p, vl));
                     }
                 }
@@ -489,39 +569,31 @@ impl AddrInfo {
         Ok(a)
     }
 
+    /// The length of [`AddrInfo::emit`]'s output.
+    pub fn buffer_len(&self) -> usize {
+        measure(|c, _| self.write(c))
+    }
+
     /// Emit as the payload of an `RTM_NEWADDR` message (the inverse of [`AddrInfo::parse`] for
-    /// the fields it keeps); used by tests and round-trip fuzzing.
+    /// the fields it keeps); used by tests and round-trip fuzzing. `Overflow` only when `buf`
+    /// is shorter than [`AddrInfo::buffer_len`].
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Overflow> {
-        let mut w = Writer::new(buf);
-        w.bytes(&[
-            self.family,
-            self.prefix,
-            (self.flags & 0xff) as u8,
-            self.scope,
-        ])?;
-        w.bytes(&self.index.to_ne_bytes())?;
-        let attr = |w: &mut Writer<'_>, ty: u16, data: &[u8]| -> Result<(), Overflow> {
-            w.bytes(&((RTA_HDRLEN + data.len()) as u16).to_ne_bytes())?;
-            w.bytes(&ty.to_ne_bytes())?;
-            w.bytes(data)?;
-            w.pad_to(4)
-        };
+        emit_into(buf, |c, _| self.write(c))
+    }
+
+    fn write(&self, c: &mut Cursor<'_>) {
+        let low = self.flags.to_le_bytes()[0];
+        ifaddrmsg(c, self.family, self.prefix, low, self.scope, self.index);
         if let Some(ip) = &self.ip {
-            let mut a = [0u8; 16];
-            let n = ip_bytes(ip, &mut a);
-            attr(&mut w, IFA_LOCAL, &a[..n])?;
+            attr_ip(c, IFA_LOCAL, ip);
         }
         if let Some(b) = self.broadcast {
-            attr(&mut w, IFA_BROADCAST, &b.octets())?;
+            attr(c, IFA_BROADCAST, &b.octets());
         }
         if let Some((p, v)) = self.lifetimes {
-            let mut ci = [0u8; 16];
-            ci[0..4].copy_from_slice(&p.to_ne_bytes());
-            ci[4..8].copy_from_slice(&v.to_ne_bytes());
-            attr(&mut w, IFA_CACHEINFO, &ci)?;
+            attr(c, IFA_CACHEINFO, &cacheinfo(p, v));
         }
-        attr(&mut w, IFA_FLAGS, &self.flags.to_ne_bytes())?;
-        Ok(w.pos())
+        attr(c, IFA_FLAGS, &self.flags.to_ne_bytes());
     }
 }
 
@@ -536,6 +608,23 @@ pub struct LinkStats {
     pub tx_errors: u64,
     pub rx_dropped: u64,
     pub tx_dropped: u64,
+}
+
+impl LinkStats {
+    /// `None` when the attribute is shorter than the eight counters.
+    fn parse(v: &[u8]) -> Option<LinkStats> {
+        use field::rtnl_link_stats64 as f;
+        Some(LinkStats {
+            rx_packets: u64_at(v, f::RX_PACKETS)?,
+            tx_packets: u64_at(v, f::TX_PACKETS)?,
+            rx_bytes: u64_at(v, f::RX_BYTES)?,
+            tx_bytes: u64_at(v, f::TX_BYTES)?,
+            rx_errors: u64_at(v, f::RX_ERRORS)?,
+            tx_errors: u64_at(v, f::TX_ERRORS)?,
+            rx_dropped: u64_at(v, f::RX_DROPPED)?,
+            tx_dropped: u64_at(v, f::TX_DROPPED)?,
+        })
+    }
 }
 
 /// An interface from an `RTM_NEWLINK` reply.
@@ -555,10 +644,11 @@ pub struct LinkInfo {
 
 impl LinkInfo {
     pub fn parse(payload: &[u8]) -> Result<LinkInfo, ParseError> {
+        use field::ifinfomsg as f;
         let h = get::<IFINFOMSG_LEN>(payload, 0).ok_or(ParseError::Truncated)?;
         let mut l = LinkInfo {
-            index: u32::from_ne_bytes([h[4], h[5], h[6], h[7]]),
-            flags: u32::from_ne_bytes([h[8], h[9], h[10], h[11]]),
+            index: u32_at(&h, f::INDEX).ok_or(ParseError::Truncated)?,
+            flags: u32_at(&h, f::FLAGS).ok_or(ParseError::Truncated)?,
             ..LinkInfo::default()
         };
         for (ty, v) in Attrs::new(&payload[IFINFOMSG_LEN..]) {
@@ -570,31 +660,7 @@ impl LinkInfo {
                 }
                 IFLA_OPERSTATE => l.operstate = v.first().copied(),
                 IFLA_CARRIER => l.carrier = v.first().map(|&c| c != 0),
-                IFLA_STATS64 => {
-                    let f = |i: usize| u64_at(v, i * 8);
-                    if let (
-                        Some(a),
-                        Some(b),
-                        Some(c),
-                        Some(d),
-                        Some(e),
-                        Some(g),
-                        Some(h),
-                        Some(k),
-                    ) = (f(0), f(1), f(2), f(3), f(4), f(5), f(6), f(7))
-                    {
-                        l.stats = Some(LinkStats {
-                            rx_packets: a,
-                            tx_packets: b,
-                            rx_bytes: c,
-                            tx_bytes: d,
-                            rx_errors: e,
-                            tx_errors: g,
-                            rx_dropped: h,
-                            tx_dropped: k,
-                        });
-                    }
-                }
+                IFLA_STATS64 => l.stats = LinkStats::parse(v),
                 _ => {}
             }
         }
@@ -622,18 +688,19 @@ pub struct RouteInfo {
 
 impl RouteInfo {
     pub fn parse(payload: &[u8]) -> Result<RouteInfo, ParseError> {
+        use field::rtmsg as f;
         let h = get::<RTMSG_LEN>(payload, 0).ok_or(ParseError::Truncated)?;
         let mut r = RouteInfo {
-            family: h[0],
-            dst_len: h[1],
-            table: u32::from(h[4]),
-            kind: h[7],
-            scope: h[6],
+            family: h[f::FAMILY],
+            dst_len: h[f::DST_LEN],
+            table: u32::from(h[f::TABLE]),
+            kind: h[f::TYPE],
+            scope: h[f::SCOPE],
             dst: None,
             oif: None,
             via_gateway: false,
             priority: 0,
-            protocol: h[5],
+            protocol: h[f::PROTOCOL],
         };
         for (ty, v) in Attrs::new(&payload[RTMSG_LEN..]) {
             match ty {

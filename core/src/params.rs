@@ -454,9 +454,9 @@ fn err(name: &'static str, reason: &'static str) -> ParamError {
 /// parameters as absent; crm may pass empty ones).
 fn text<'a>(src: &'a impl Source, name: &'static str) -> Result<Option<&'a str>, ParamError> {
     let mut key: String<48> = String::new();
-    // Parameter names are short constants; both pushes fit.
-    let _ = key.push_str("OCF_RESKEY_");
-    let _ = key.push_str(name);
+    key.push_str("OCF_RESKEY_")
+        .and_then(|()| key.push_str(name))
+        .map_err(|()| err(name, "is too long a parameter name"))?;
     match src.get(&key) {
         None => Ok(None),
         Some([]) => Ok(None),
@@ -603,12 +603,11 @@ impl OpContext {
         )
         .unwrap_or(0) as u32;
         let mut instance = String::new();
-        match src.get("OCF_RESOURCE_INSTANCE") {
-            Some(b) if !b.is_empty() => escape(b, &mut instance),
-            _ => {
-                let _ = instance.push_str("default");
-            }
-        }
+        let name = match src.get("OCF_RESOURCE_INSTANCE") {
+            Some(b) if !b.is_empty() => b,
+            _ => b"default",
+        };
+        escape(name, &mut instance);
         OpContext {
             interval_ms,
             timeout_ms,
@@ -634,16 +633,19 @@ pub fn escape<const N: usize>(value: &[u8], out: &mut String<N>) {
     } else {
         value.len()
     };
-    for &c in &value[..take] {
-        let ch = if (0x20..0x7f).contains(&c) {
+    let printable = value[..take].iter().map(|&c| {
+        if (0x20..0x7f).contains(&c) {
             c as char
         } else {
             '?'
-        };
-        let _ = out.push(ch);
-    }
-    if cut {
-        let _ = out.push('~');
+        }
+    });
+    // Each char is one byte and `take` leaves room for the mark: a push fails only when `out`
+    // was full already, and then nothing more fits either.
+    for ch in printable.chain(cut.then_some('~')) {
+        if out.push(ch).is_err() {
+            break;
+        }
     }
 }
 
@@ -660,6 +662,18 @@ mod tests {
 
     fn p(kv: &[(&str, &[u8])]) -> Result<Params, ParamError> {
         Params::parse(&Env(kv))
+    }
+
+    #[test]
+    fn a_parameter_name_too_long_for_its_key_is_an_error() {
+        let name = "a_name_longer_than_any_parameter_has_ever";
+        let key = std::format!("OCF_RESKEY_{name}");
+        let env = [(key.as_str(), &b"x"[..])];
+        assert_eq!(
+            text(&Env(&env), name),
+            Err(err(name, "is too long a parameter name"))
+        );
+        assert_eq!(text(&Env(&[("OCF_RESKEY_ip", b"x")]), "ip"), Ok(Some("x")));
     }
 
     #[test]

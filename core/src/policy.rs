@@ -32,6 +32,7 @@
 //! Versions: 1.0; 1.1 appended [`Observation::conflict_mac`] (with [`flag::CONFLICT_CHECKED`],
 //! [`flag::CONFLICT`] and [`reason::ADDRESS_CONFLICT`]), the depth-20 split-brain check.
 
+use crate::ifname::IfName;
 use core::mem::{offset_of, size_of};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -66,6 +67,40 @@ pub const ARGS_MAX: usize = 256;
 pub const STATE_MAX: usize = 256;
 /// Capacity of a verdict's message.
 pub const MESSAGE_MAX: usize = 128;
+
+/// A value longer than the field it was meant for: nothing was copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooLong {
+    /// The value's length in bytes.
+    pub len: usize,
+    /// The field's capacity.
+    pub max: usize,
+}
+
+impl core::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{} bytes, more than {}", self.len, self.max)
+    }
+}
+
+/// `value`'s length as a length field, when it is at most `max` (at most `u16::MAX`).
+fn fit(value: &[u8], max: usize) -> Result<u16, TooLong> {
+    let too_long = TooLong {
+        len: value.len(),
+        max,
+    };
+    if value.len() > max {
+        return Err(too_long);
+    }
+    u16::try_from(value.len()).map_err(|_| too_long)
+}
+
+/// A length below a capacity `N` that fits a `u16` length field (checked at compile time).
+fn short_len<const N: usize>(len: usize) -> u16 {
+    const { assert!(N <= u16::MAX as usize) };
+    // `len` is at most N, so the conversion is exact.
+    len as u16
+}
 
 /// Bits of [`Observation::flags`].
 pub mod flag {
@@ -279,34 +314,35 @@ pub const OBSERVATION_SIZE_1_0: usize = 664;
 const _: () = {
     assert!(size_of::<Observation>() == OBSERVATION_SIZE);
     assert!(OBSERVATION_SIZE <= INPUT_MAX);
-    assert!(offset_of!(Observation, abi) == 0);
-    assert!(offset_of!(Observation, size) == 4);
-    assert!(offset_of!(Observation, now_ms) == 8);
-    assert!(offset_of!(Observation, since_start_ms) == 16);
-    assert!(offset_of!(Observation, interval_ms) == 24);
-    assert!(offset_of!(Observation, timeout_ms) == 32);
-    assert!(offset_of!(Observation, depth) == 40);
-    assert!(offset_of!(Observation, flags) == 44);
-    assert!(offset_of!(Observation, monitors) == 48);
-    assert!(offset_of!(Observation, mtu) == 52);
-    assert!(offset_of!(Observation, ifindex) == 56);
-    assert!(offset_of!(Observation, family) == 60);
-    assert!(offset_of!(Observation, prefix) == 61);
-    assert!(offset_of!(Observation, builtin) == 62);
-    assert!(offset_of!(Observation, rx_packets) == 64);
-    assert!(offset_of!(Observation, tx_packets) == 72);
-    assert!(offset_of!(Observation, rx_errors) == 80);
-    assert!(offset_of!(Observation, tx_errors) == 88);
-    assert!(offset_of!(Observation, rx_dropped) == 96);
-    assert!(offset_of!(Observation, tx_dropped) == 104);
-    assert!(offset_of!(Observation, ip) == 112);
-    assert!(offset_of!(Observation, ifname) == 128);
-    assert!(offset_of!(Observation, args_len) == 144);
-    assert!(offset_of!(Observation, state_len) == 146);
-    assert!(offset_of!(Observation, args) == 152);
-    assert!(offset_of!(Observation, state) == 408);
-    assert!(offset_of!(Observation, conflict_mac) == OBSERVATION_SIZE_1_0);
-    assert!(offset_of!(Observation, _reserved2) == 670);
+    assert!(offset_of!(Observation, abi) == field::observation::ABI);
+    assert!(offset_of!(Observation, size) == field::observation::SIZE);
+    assert!(offset_of!(Observation, now_ms) == field::observation::NOW_MS);
+    assert!(offset_of!(Observation, since_start_ms) == field::observation::SINCE_START_MS);
+    assert!(offset_of!(Observation, interval_ms) == field::observation::INTERVAL_MS);
+    assert!(offset_of!(Observation, timeout_ms) == field::observation::TIMEOUT_MS);
+    assert!(offset_of!(Observation, depth) == field::observation::DEPTH);
+    assert!(offset_of!(Observation, flags) == field::observation::FLAGS);
+    assert!(offset_of!(Observation, monitors) == field::observation::MONITORS);
+    assert!(offset_of!(Observation, mtu) == field::observation::MTU);
+    assert!(offset_of!(Observation, ifindex) == field::observation::IFINDEX);
+    assert!(offset_of!(Observation, family) == field::observation::FAMILY);
+    assert!(offset_of!(Observation, prefix) == field::observation::PREFIX);
+    assert!(offset_of!(Observation, builtin) == field::observation::BUILTIN);
+    assert!(offset_of!(Observation, rx_packets) == field::observation::RX_PACKETS);
+    assert!(offset_of!(Observation, tx_packets) == field::observation::TX_PACKETS);
+    assert!(offset_of!(Observation, rx_errors) == field::observation::RX_ERRORS);
+    assert!(offset_of!(Observation, tx_errors) == field::observation::TX_ERRORS);
+    assert!(offset_of!(Observation, rx_dropped) == field::observation::RX_DROPPED);
+    assert!(offset_of!(Observation, tx_dropped) == field::observation::TX_DROPPED);
+    assert!(offset_of!(Observation, ip) == field::observation::IP);
+    assert!(offset_of!(Observation, ifname) == field::observation::IFNAME);
+    assert!(offset_of!(Observation, args_len) == field::observation::ARGS_LEN);
+    assert!(offset_of!(Observation, state_len) == field::observation::STATE_LEN);
+    assert!(offset_of!(Observation, args) == field::observation::ARGS);
+    assert!(offset_of!(Observation, state) == field::observation::STATE);
+    assert!(offset_of!(Observation, conflict_mac) == field::observation::CONFLICT_MAC);
+    assert!(field::observation::CONFLICT_MAC == OBSERVATION_SIZE_1_0);
+    assert!(offset_of!(Observation, _reserved2) == field::observation::RESERVED2);
 };
 
 /// The policy's answer.
@@ -337,18 +373,41 @@ pub const VERDICT_SIZE: usize = 408;
 const _: () = {
     assert!(size_of::<Verdict>() == VERDICT_SIZE);
     assert!(VERDICT_SIZE <= OUTPUT_MAX);
-    assert!(offset_of!(Verdict, abi) == 0);
-    assert!(offset_of!(Verdict, size) == 4);
-    assert!(offset_of!(Verdict, code) == 8);
-    assert!(offset_of!(Verdict, reason) == 12);
-    assert!(offset_of!(Verdict, message_len) == 16);
-    assert!(offset_of!(Verdict, state_len) == 18);
-    assert!(offset_of!(Verdict, message) == 24);
-    assert!(offset_of!(Verdict, state) == 152);
+    assert!(offset_of!(Verdict, abi) == field::verdict::ABI);
+    assert!(offset_of!(Verdict, size) == field::verdict::SIZE);
+    assert!(offset_of!(Verdict, code) == field::verdict::CODE);
+    assert!(offset_of!(Verdict, reason) == field::verdict::REASON);
+    assert!(offset_of!(Verdict, message_len) == field::verdict::MESSAGE_LEN);
+    assert!(offset_of!(Verdict, state_len) == field::verdict::STATE_LEN);
+    assert!(offset_of!(Verdict, message) == field::verdict::MESSAGE);
+    assert!(offset_of!(Verdict, state) == field::verdict::STATE);
 };
 
-// Little-endian field access at fixed offsets. Offsets come from `offset_of!` on the
-// `repr(C)` types above, so the encoding is the layout.
+/// Field offsets of the ABI structures, in bytes from the start of each encoding. The
+/// encoders and decoders below use these; the `offset_of!` asserts tie them to the `repr(C)`
+/// types, so the encoding is the layout.
+mod field {
+    crate::wire::offsets! {
+        /// [`Observation`](super::Observation).
+        observation {
+            ABI = 0, SIZE = 4, NOW_MS = 8, SINCE_START_MS = 16, INTERVAL_MS = 24,
+            TIMEOUT_MS = 32, DEPTH = 40, FLAGS = 44, MONITORS = 48, MTU = 52, IFINDEX = 56,
+            FAMILY = 60, PREFIX = 61, BUILTIN = 62, RX_PACKETS = 64, TX_PACKETS = 72,
+            RX_ERRORS = 80, TX_ERRORS = 88, RX_DROPPED = 96, TX_DROPPED = 104, IP = 112,
+            IFNAME = 128, ARGS_LEN = 144, STATE_LEN = 146, ARGS = 152, STATE = 408,
+            /// ABI 1.1: right after the version-1.0 observation.
+            CONFLICT_MAC = 664,
+            RESERVED2 = 670,
+        }
+        /// [`Verdict`](super::Verdict).
+        verdict {
+            ABI = 0, SIZE = 4, CODE = 8, REASON = 12, MESSAGE_LEN = 16, STATE_LEN = 18,
+            MESSAGE = 24, STATE = 152,
+        }
+    }
+}
+
+// Little-endian field access at the offsets of `field`.
 
 fn put<const N: usize>(out: &mut [u8], off: usize, b: [u8; N]) {
     out[off..off + N].copy_from_slice(&b);
@@ -378,11 +437,12 @@ fn header(b: &[u8], v1_size: usize, known: usize) -> Result<&[u8], AbiError> {
     if b.len() < 8 {
         return Err(AbiError::Truncated);
     }
-    let abi = get_u32(b, 0);
+    // Both structures start with the same two fields.
+    let abi = get_u32(b, field::observation::ABI);
     if abi >> 16 != u32::from(ABI_MAJOR) {
         return Err(AbiError::Version(abi));
     }
-    let size = get_u32(b, 4) as usize;
+    let size = get_u32(b, field::observation::SIZE) as usize;
     if size > b.len() {
         return Err(if b.len() < v1_size {
             AbiError::Truncated
@@ -491,27 +551,52 @@ impl Observation {
         }
     }
 
-    /// Copy `args` in, cut to [`ARGS_MAX`] bytes.
-    pub fn set_args(&mut self, args: &[u8]) {
-        let n = args.len().min(ARGS_MAX);
+    /// Copy `args` in; `TooLong` (and no change) when it is longer than [`ARGS_MAX`].
+    pub fn set_args(&mut self, args: &[u8]) -> Result<(), TooLong> {
+        let len = fit(args, ARGS_MAX)?;
         self.args = [0; ARGS_MAX];
-        self.args[..n].copy_from_slice(&args[..n]);
-        self.args_len = n as u16;
+        self.args[..args.len()].copy_from_slice(args);
+        self.args_len = len;
+        Ok(())
     }
 
-    /// Copy a state blob in, cut to [`STATE_MAX`] bytes.
-    pub fn set_state(&mut self, state: &[u8]) {
-        let n = state.len().min(STATE_MAX);
+    /// Copy `args` in from a string no longer than [`ARGS_MAX`] by its type (such as
+    /// [`crate::params::Params::policy_args`]).
+    pub fn set_args_from<const N: usize>(&mut self, args: &heapless::String<N>) {
+        const { assert!(N <= ARGS_MAX) };
+        self.args = [0; ARGS_MAX];
+        self.args[..args.len()].copy_from_slice(args.as_bytes());
+        self.args_len = short_len::<N>(args.len());
+    }
+
+    /// Copy a state blob in; `TooLong` (and no change) when it is longer than [`STATE_MAX`].
+    pub fn set_state(&mut self, state: &[u8]) -> Result<(), TooLong> {
+        let len = fit(state, STATE_MAX)?;
         self.state = [0; STATE_MAX];
-        self.state[..n].copy_from_slice(&state[..n]);
-        self.state_len = n as u16;
+        self.state[..state.len()].copy_from_slice(state);
+        self.state_len = len;
+        Ok(())
     }
 
-    /// Copy an interface name in, cut to 15 bytes.
-    pub fn set_ifname(&mut self, name: &[u8]) {
-        let n = name.len().min(15);
-        self.ifname = [0; 16];
-        self.ifname[..n].copy_from_slice(&name[..n]);
+    /// Copy a state blob in from a vector no longer than [`STATE_MAX`] by its type.
+    pub fn set_state_from<const N: usize>(&mut self, state: &heapless::Vec<u8, N>) {
+        const { assert!(N <= STATE_MAX) };
+        self.state = [0; STATE_MAX];
+        self.state[..state.len()].copy_from_slice(state);
+        self.state_len = short_len::<N>(state.len());
+    }
+
+    /// Copy the state a verdict leaves in (its state is at most [`STATE_MAX`] bytes).
+    pub fn set_state_of(&mut self, v: &Verdict) {
+        let s = v.state_bytes();
+        self.state = [0; STATE_MAX];
+        self.state[..s.len()].copy_from_slice(s);
+        self.state_len = short_len::<STATE_MAX>(s.len());
+    }
+
+    /// Copy an interface name in (at most 15 bytes by its type).
+    pub fn set_ifname(&mut self, name: &IfName) {
+        self.ifname = name.to_c();
     }
 
     /// Set `family` and `ip`.
@@ -532,105 +617,89 @@ impl Observation {
     /// The little-endian encoding (`abi` and `size` are written as they are).
     pub fn encode(&self) -> [u8; OBSERVATION_SIZE] {
         let mut o = [0u8; OBSERVATION_SIZE];
-        put(&mut o, offset_of!(Observation, abi), self.abi.to_le_bytes());
+        put(&mut o, field::observation::ABI, self.abi.to_le_bytes());
+        put(&mut o, field::observation::SIZE, self.size.to_le_bytes());
         put(
             &mut o,
-            offset_of!(Observation, size),
-            self.size.to_le_bytes(),
-        );
-        put(
-            &mut o,
-            offset_of!(Observation, now_ms),
+            field::observation::NOW_MS,
             self.now_ms.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, since_start_ms),
+            field::observation::SINCE_START_MS,
             self.since_start_ms.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, interval_ms),
+            field::observation::INTERVAL_MS,
             self.interval_ms.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, timeout_ms),
+            field::observation::TIMEOUT_MS,
             self.timeout_ms.to_le_bytes(),
         );
+        put(&mut o, field::observation::DEPTH, self.depth.to_le_bytes());
+        put(&mut o, field::observation::FLAGS, self.flags.to_le_bytes());
         put(
             &mut o,
-            offset_of!(Observation, depth),
-            self.depth.to_le_bytes(),
-        );
-        put(
-            &mut o,
-            offset_of!(Observation, flags),
-            self.flags.to_le_bytes(),
-        );
-        put(
-            &mut o,
-            offset_of!(Observation, monitors),
+            field::observation::MONITORS,
             self.monitors.to_le_bytes(),
         );
-        put(&mut o, offset_of!(Observation, mtu), self.mtu.to_le_bytes());
+        put(&mut o, field::observation::MTU, self.mtu.to_le_bytes());
         put(
             &mut o,
-            offset_of!(Observation, ifindex),
+            field::observation::IFINDEX,
             self.ifindex.to_le_bytes(),
         );
-        put(&mut o, offset_of!(Observation, family), [self.family]);
-        put(&mut o, offset_of!(Observation, prefix), [self.prefix]);
-        put(&mut o, offset_of!(Observation, builtin), [self.builtin]);
+        put(&mut o, field::observation::FAMILY, [self.family]);
+        put(&mut o, field::observation::PREFIX, [self.prefix]);
+        put(&mut o, field::observation::BUILTIN, [self.builtin]);
         put(
             &mut o,
-            offset_of!(Observation, rx_packets),
+            field::observation::RX_PACKETS,
             self.rx_packets.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, tx_packets),
+            field::observation::TX_PACKETS,
             self.tx_packets.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, rx_errors),
+            field::observation::RX_ERRORS,
             self.rx_errors.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, tx_errors),
+            field::observation::TX_ERRORS,
             self.tx_errors.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, rx_dropped),
+            field::observation::RX_DROPPED,
             self.rx_dropped.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, tx_dropped),
+            field::observation::TX_DROPPED,
             self.tx_dropped.to_le_bytes(),
         );
-        put(&mut o, offset_of!(Observation, ip), self.ip);
-        put(&mut o, offset_of!(Observation, ifname), self.ifname);
+        put(&mut o, field::observation::IP, self.ip);
+        put(&mut o, field::observation::IFNAME, self.ifname);
         put(
             &mut o,
-            offset_of!(Observation, args_len),
+            field::observation::ARGS_LEN,
             self.args_len.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Observation, state_len),
+            field::observation::STATE_LEN,
             self.state_len.to_le_bytes(),
         );
-        put(&mut o, offset_of!(Observation, args), self.args);
-        put(&mut o, offset_of!(Observation, state), self.state);
-        put(
-            &mut o,
-            offset_of!(Observation, conflict_mac),
-            self.conflict_mac,
-        );
+        put(&mut o, field::observation::ARGS, self.args);
+        put(&mut o, field::observation::STATE, self.state);
+        put(&mut o, field::observation::CONFLICT_MAC, self.conflict_mac);
         o
     }
 
@@ -639,41 +708,41 @@ impl Observation {
     /// the 1.0 layout or an out-of-range length is an error.
     pub fn decode(bytes: &[u8]) -> Result<Observation, AbiError> {
         let b = header(bytes, OBSERVATION_SIZE_1_0, OBSERVATION_SIZE)?;
-        let args_len = get_u16(b, offset_of!(Observation, args_len));
-        let state_len = get_u16(b, offset_of!(Observation, state_len));
+        let args_len = get_u16(b, field::observation::ARGS_LEN);
+        let state_len = get_u16(b, field::observation::STATE_LEN);
         if usize::from(args_len) > ARGS_MAX || usize::from(state_len) > STATE_MAX {
             return Err(AbiError::BadLength);
         }
         Ok(Observation {
-            abi: get_u32(b, offset_of!(Observation, abi)),
-            size: get_u32(b, offset_of!(Observation, size)),
-            now_ms: get_u64(b, offset_of!(Observation, now_ms)),
-            since_start_ms: get_u64(b, offset_of!(Observation, since_start_ms)),
-            interval_ms: get_u64(b, offset_of!(Observation, interval_ms)),
-            timeout_ms: get_u64(b, offset_of!(Observation, timeout_ms)),
-            depth: get_u32(b, offset_of!(Observation, depth)),
-            flags: get_u32(b, offset_of!(Observation, flags)),
-            monitors: get_u32(b, offset_of!(Observation, monitors)),
-            mtu: get_u32(b, offset_of!(Observation, mtu)),
-            ifindex: get_u32(b, offset_of!(Observation, ifindex)),
-            family: get::<1>(b, offset_of!(Observation, family))[0],
-            prefix: get::<1>(b, offset_of!(Observation, prefix))[0],
-            builtin: get::<1>(b, offset_of!(Observation, builtin))[0],
+            abi: get_u32(b, field::observation::ABI),
+            size: get_u32(b, field::observation::SIZE),
+            now_ms: get_u64(b, field::observation::NOW_MS),
+            since_start_ms: get_u64(b, field::observation::SINCE_START_MS),
+            interval_ms: get_u64(b, field::observation::INTERVAL_MS),
+            timeout_ms: get_u64(b, field::observation::TIMEOUT_MS),
+            depth: get_u32(b, field::observation::DEPTH),
+            flags: get_u32(b, field::observation::FLAGS),
+            monitors: get_u32(b, field::observation::MONITORS),
+            mtu: get_u32(b, field::observation::MTU),
+            ifindex: get_u32(b, field::observation::IFINDEX),
+            family: get::<1>(b, field::observation::FAMILY)[0],
+            prefix: get::<1>(b, field::observation::PREFIX)[0],
+            builtin: get::<1>(b, field::observation::BUILTIN)[0],
             _reserved0: 0,
-            rx_packets: get_u64(b, offset_of!(Observation, rx_packets)),
-            tx_packets: get_u64(b, offset_of!(Observation, tx_packets)),
-            rx_errors: get_u64(b, offset_of!(Observation, rx_errors)),
-            tx_errors: get_u64(b, offset_of!(Observation, tx_errors)),
-            rx_dropped: get_u64(b, offset_of!(Observation, rx_dropped)),
-            tx_dropped: get_u64(b, offset_of!(Observation, tx_dropped)),
-            ip: get(b, offset_of!(Observation, ip)),
-            ifname: get(b, offset_of!(Observation, ifname)),
+            rx_packets: get_u64(b, field::observation::RX_PACKETS),
+            tx_packets: get_u64(b, field::observation::TX_PACKETS),
+            rx_errors: get_u64(b, field::observation::RX_ERRORS),
+            tx_errors: get_u64(b, field::observation::TX_ERRORS),
+            rx_dropped: get_u64(b, field::observation::RX_DROPPED),
+            tx_dropped: get_u64(b, field::observation::TX_DROPPED),
+            ip: get(b, field::observation::IP),
+            ifname: get(b, field::observation::IFNAME),
             args_len,
             state_len,
             _reserved1: 0,
-            args: get(b, offset_of!(Observation, args)),
-            state: get(b, offset_of!(Observation, state)),
-            conflict_mac: get(b, offset_of!(Observation, conflict_mac)),
+            args: get(b, field::observation::ARGS),
+            state: get(b, field::observation::STATE),
+            conflict_mac: get(b, field::observation::CONFLICT_MAC),
             _reserved2: [0; 2],
         })
     }
@@ -753,26 +822,22 @@ impl Verdict {
     /// The little-endian encoding.
     pub fn encode(&self) -> [u8; VERDICT_SIZE] {
         let mut o = [0u8; VERDICT_SIZE];
-        put(&mut o, offset_of!(Verdict, abi), self.abi.to_le_bytes());
-        put(&mut o, offset_of!(Verdict, size), self.size.to_le_bytes());
-        put(&mut o, offset_of!(Verdict, code), self.code.to_le_bytes());
+        put(&mut o, field::verdict::ABI, self.abi.to_le_bytes());
+        put(&mut o, field::verdict::SIZE, self.size.to_le_bytes());
+        put(&mut o, field::verdict::CODE, self.code.to_le_bytes());
+        put(&mut o, field::verdict::REASON, self.reason.to_le_bytes());
         put(
             &mut o,
-            offset_of!(Verdict, reason),
-            self.reason.to_le_bytes(),
-        );
-        put(
-            &mut o,
-            offset_of!(Verdict, message_len),
+            field::verdict::MESSAGE_LEN,
             self.message_len.to_le_bytes(),
         );
         put(
             &mut o,
-            offset_of!(Verdict, state_len),
+            field::verdict::STATE_LEN,
             self.state_len.to_le_bytes(),
         );
-        put(&mut o, offset_of!(Verdict, message), self.message);
-        put(&mut o, offset_of!(Verdict, state), self.state);
+        put(&mut o, field::verdict::MESSAGE, self.message);
+        put(&mut o, field::verdict::STATE, self.state);
         o
     }
 
@@ -780,25 +845,25 @@ impl Verdict {
     /// in-range lengths, or an error.
     pub fn decode(bytes: &[u8]) -> Result<Verdict, AbiError> {
         let b = header(bytes, VERDICT_SIZE, VERDICT_SIZE)?;
-        let code = get_u32(b, offset_of!(Verdict, code));
+        let code = get_u32(b, field::verdict::CODE);
         if Decision::from_code(code).is_none() {
             return Err(AbiError::BadCode(code));
         }
-        let message_len = get_u16(b, offset_of!(Verdict, message_len));
-        let state_len = get_u16(b, offset_of!(Verdict, state_len));
+        let message_len = get_u16(b, field::verdict::MESSAGE_LEN);
+        let state_len = get_u16(b, field::verdict::STATE_LEN);
         if usize::from(message_len) > MESSAGE_MAX || usize::from(state_len) > STATE_MAX {
             return Err(AbiError::BadLength);
         }
         Ok(Verdict {
-            abi: get_u32(b, offset_of!(Verdict, abi)),
-            size: get_u32(b, offset_of!(Verdict, size)),
+            abi: get_u32(b, field::verdict::ABI),
+            size: get_u32(b, field::verdict::SIZE),
             code,
-            reason: get_u32(b, offset_of!(Verdict, reason)),
+            reason: get_u32(b, field::verdict::REASON),
             message_len,
             state_len,
             _reserved0: 0,
-            message: get(b, offset_of!(Verdict, message)),
-            state: get(b, offset_of!(Verdict, state)),
+            message: get(b, field::verdict::MESSAGE),
+            state: get(b, field::verdict::STATE),
         })
     }
 }
@@ -831,28 +896,38 @@ mod tests {
 
     fn sample() -> Observation {
         let mut o = Observation::new();
-        o.now_ms = 1_700_000_000_123;
-        o.since_start_ms = 42;
-        o.interval_ms = 10_000;
-        o.timeout_ms = 20_000;
-        o.depth = 10;
-        o.flags = flag::ADDR_PRESENT | flag::LINK_UP | flag::COUNTERS;
-        o.monitors = 3;
-        o.mtu = 1500;
-        o.ifindex = 7;
-        o.prefix = 24;
-        o.builtin = 1;
-        o.rx_packets = 1;
-        o.tx_packets = 2;
-        o.rx_errors = 3;
-        o.tx_errors = 4;
-        o.rx_dropped = 5;
-        o.tx_dropped = u64::MAX;
-        o.set_ip(&"192.0.2.10".parse().unwrap());
-        o.set_ifname(b"veth0");
-        o.set_args(b"max=5");
-        o.set_state(&[9, 8, 7]);
+        let line = "now_ms=1700000000123 since_start_ms=42 interval_ms=10000 \
+                    timeout_ms=20000 depth=10 addr_present=1 link_up=1 counters=1 monitors=3 \
+                    mtu=1500 ifindex=7 prefix=24 builtin=1 rx_packets=1 tx_packets=2 \
+                    rx_errors=3 tx_errors=4 rx_dropped=5 tx_dropped=18446744073709551615 \
+                    ip=192.0.2.10 ifname=veth0 args=max=5 state=090807";
+        assert_eq!(text::apply(&mut o, line), Ok(23));
         o
+    }
+
+    #[test]
+    fn values_that_do_not_fit_are_refused() {
+        let mut o = sample();
+        let long = [b'a'; ARGS_MAX + 1];
+        assert_eq!(
+            o.set_args(&long),
+            Err(TooLong {
+                len: ARGS_MAX + 1,
+                max: ARGS_MAX
+            })
+        );
+        assert_eq!(
+            o.set_state(&[0; STATE_MAX + 1]),
+            Err(TooLong {
+                len: STATE_MAX + 1,
+                max: STATE_MAX
+            })
+        );
+        assert_eq!(o, sample(), "a refused value changes nothing");
+        assert_eq!(o.set_args(&long[..ARGS_MAX]), Ok(()));
+        assert_eq!(o.args().len(), ARGS_MAX);
+        assert_eq!(o.set_state(&[7; STATE_MAX]), Ok(()));
+        assert_eq!(o.state(), &[7; STATE_MAX]);
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! FreeBSD encoders: every ioctl structure encoder writes its exact-size array completely (no
-//! byte left from before) and the fields decode back to the request; the readers of ioctl
-//! replies (`ifreq_flags`, `in6_ifreq_flags`) take arbitrary arrays; the routing-socket
-//! `RTM_GET` request fails only when its buffer is too short, stays within it, and parses back
-//! (with core's own reply parser) to the route query that was asked for.
+//! FreeBSD encoders: every ioctl structure's fields decode back to the request (offsets
+//! written out here, independently of core's); the readers of ioctl replies (`ifreq_flags`,
+//! `in6_ifreq_flags`) take arbitrary arrays; the routing-socket `RTM_GET` request fails only
+//! when its buffer is shorter than its `buffer_len`, stays within it, agrees with `encode`,
+//! and parses back (with core's own reply parser) to the route query that was asked for.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ifaddr_core::addr::{v4_mask, v6_mask};
-use ifaddr_core::freebsd::route::{self, rtm_get, LinkAddr, RTM_GET_MAX};
+use ifaddr_core::freebsd::route::{self, LinkAddr, RtmGet, RTM_GET_MAX};
 use ifaddr_core::freebsd::*;
 use ifaddr_core::ifname::IfName;
 use ifaddr_fuzz::guarded;
@@ -25,7 +25,6 @@ struct Input {
     flags: u32,
     preferred: Option<u32>,
     vhid: u8,
-    fill: u8,
     reply: [u8; IN6_IFREQ_LEN],
     dst: IpAddr,
     seq: i32,
@@ -33,10 +32,14 @@ struct Input {
 }
 
 fn route_get(i: &Input) {
-    let (full, _) = guarded(RTM_GET_MAX, |b| rtm_get(b, i.dst, i.seq));
-    let full = full.expect("RTM_GET does not fit in RTM_GET_MAX");
+    let req = RtmGet {
+        dst: i.dst,
+        seq: i.seq,
+    };
+    let full = req.buffer_len();
+    assert!(full <= RTM_GET_MAX);
     let len = usize::from(i.len);
-    let (r, b) = guarded(len, |b| rtm_get(b, i.dst, i.seq));
+    let (r, b) = guarded(len, |b| req.emit(b));
     let n = match r {
         Err(_) => {
             assert!(len < full);
@@ -45,6 +48,7 @@ fn route_get(i: &Input) {
         Ok(n) => n,
     };
     assert_eq!(n, full);
+    assert_eq!(req.encode().as_bytes(), &b[..n], "encode and emit differ");
     assert_eq!(n % 8, 0, "routing message not long-aligned");
     let msgs: Vec<_> = route::Messages::new(&b[..n]).collect();
     assert_eq!(msgs.len(), 1);
@@ -96,17 +100,9 @@ fn ne32(b: &[u8], off: usize) -> u32 {
 fuzz_target!(|i: Input| {
     route_get(&i);
     let c = i.name.to_c();
-    // Start from a filled buffer, and from its complement: a byte the encoder does not write
-    // would differ between the two.
-    let both = [i.fill, !i.fill];
 
-    let r = both.map(|f| {
-        let mut b = [f; IN_ALIASREQ_LEN];
-        in_aliasreq(&mut b, &i.name, i.v4, i.prefix, i.broadcast, i.vhid).unwrap();
-        b
-    });
-    assert_eq!(r[0], r[1], "in_aliasreq leaves bytes unwritten");
-    let b = r[0];
+    let b = InAliasreq::new(&i.name, i.v4, i.prefix, i.broadcast, i.vhid);
+    let b = b.as_bytes();
     assert_eq!(&b[..16], &c);
     sin(&b[16..32], i.v4);
     match i.broadcast {
@@ -114,91 +110,52 @@ fuzz_target!(|i: Input| {
         None => assert_eq!(&b[32..48], &[0; 16]),
     }
     sin(&b[48..64], v4_mask(i.prefix));
-    assert_eq!(ne32(&b, 64), u32::from(i.vhid));
+    assert_eq!(ne32(b, 64), u32::from(i.vhid));
 
-    let r = both.map(|f| {
-        let mut b = [f; IN6_ALIASREQ_LEN];
-        in6_aliasreq(
-            &mut b,
-            &i.name,
-            i.v6,
-            i.prefix,
-            i.flags,
-            i.preferred,
-            i.vhid,
-        )
-        .unwrap();
-        b
-    });
-    assert_eq!(r[0], r[1], "in6_aliasreq leaves bytes unwritten");
-    let b = r[0];
+    let b = In6Aliasreq::new(&i.name, i.v6, i.prefix, i.flags, i.preferred, i.vhid);
+    let b = b.as_bytes();
     assert_eq!(&b[..16], &c);
     sin6(&b[16..44], i.v6);
     assert_eq!(&b[44..72], &[0; 28]);
     sin6(&b[72..100], v6_mask(i.prefix));
-    assert_eq!(ne32(&b, 100), i.flags);
+    assert_eq!(ne32(b, 100), i.flags);
     assert_eq!(&b[104..120], &[0; 16]);
     // The valid lifetime is never zero (a zero one makes the kernel drop the address).
-    assert_eq!(ne32(&b, 120), INFINITE_LIFETIME);
-    assert_eq!(ne32(&b, 124), i.preferred.unwrap_or(INFINITE_LIFETIME));
-    assert_eq!(ne32(&b, 128), u32::from(i.vhid));
+    assert_eq!(ne32(b, 120), INFINITE_LIFETIME);
+    assert_eq!(ne32(b, 124), i.preferred.unwrap_or(INFINITE_LIFETIME));
+    assert_eq!(ne32(b, 128), u32::from(i.vhid));
     assert_eq!(&b[132..136], &[0; 4]);
 
     // The address-selection policy entry: ip/128, precedence 40, the label, no use count.
-    let r = both.map(|f| {
-        let mut b = [f; IN6_ADDRPOLICY_LEN];
-        in6_addrpolicy(&mut b, i.v6, i.flags).unwrap();
-        b
-    });
-    assert_eq!(r[0], r[1], "in6_addrpolicy leaves bytes unwritten");
-    let b = r[0];
-    sin6(&b[in6_addrpolicy::ADDR..in6_addrpolicy::ADDRMASK], i.v6);
-    sin6(
-        &b[in6_addrpolicy::ADDRMASK..in6_addrpolicy::PRECED],
-        v6_mask(128),
-    );
-    assert_eq!(
-        ne32(&b, in6_addrpolicy::PRECED),
-        ADDRPOLICY_PRECEDENCE as u32
-    );
-    assert_eq!(ne32(&b, in6_addrpolicy::LABEL), i.flags);
-    assert_eq!(&b[in6_addrpolicy::USE..], &[0; 8]);
+    let b = In6Addrpolicy::new(i.v6, i.flags);
+    let b = b.as_bytes();
+    sin6(&b[0..28], i.v6);
+    sin6(&b[28..56], v6_mask(128));
+    assert_eq!(ne32(b, 56), ADDRPOLICY_PRECEDENCE as u32);
+    assert_eq!(ne32(b, 60), i.flags);
+    assert_eq!(&b[64..], &[0; 8]);
 
     match Target::v4(i.v4) {
         None => assert!(i.v4.is_unspecified()),
         Some(t) => {
-            let r = both.map(|f| {
-                let mut b = [f; IFREQ_LEN];
-                ifreq_addr(&mut b, &i.name, t).unwrap();
-                b
-            });
-            assert_eq!(r[0], r[1], "ifreq_addr leaves bytes unwritten");
-            assert_eq!(&r[0][..16], &c);
-            sin(&r[0][16..32], i.v4);
+            let r = IfreqAddr::new(&i.name, t);
+            assert_eq!(&r.as_bytes()[..16], &c);
+            sin(&r.as_bytes()[16..32], i.v4);
         }
     }
     match Target::v6(i.v6) {
         None => assert!(i.v6.is_unspecified()),
         Some(t) => {
-            let r = both.map(|f| {
-                let mut b = [f; IN6_IFREQ_LEN];
-                in6_ifreq_addr(&mut b, &i.name, t).unwrap();
-                b
-            });
-            assert_eq!(r[0], r[1], "in6_ifreq_addr leaves bytes unwritten");
-            assert_eq!(&r[0][..16], &c);
-            sin6(&r[0][16..44], i.v6);
-            assert!(r[0][44..].iter().all(|&x| x == 0));
+            let r = In6Ifreq::new(&i.name, t);
+            let r = r.as_bytes();
+            assert_eq!(&r[..16], &c);
+            sin6(&r[16..44], i.v6);
+            assert!(r[44..].iter().all(|&x| x == 0));
         }
     }
-    let r = both.map(|f| {
-        let mut b = [f; IFREQ_LEN];
-        ifreq_name(&mut b, &i.name).unwrap();
-        b
-    });
-    assert_eq!(r[0], r[1], "ifreq_name leaves bytes unwritten");
-    assert_eq!(&r[0][..16], &c);
-    assert_eq!(&r[0][16..], &[0; 16]);
+    let r = Ifreq::new(&i.name);
+    assert_eq!(&r.as_bytes()[..16], &c);
+    assert_eq!(&r.as_bytes()[16..], &[0; 16]);
 
     // Replies.
     let reply = &i.reply;

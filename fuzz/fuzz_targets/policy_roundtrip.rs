@@ -1,10 +1,12 @@
 //! Policy ABI round trip: an arbitrary verdict (built with the SDK's constructors) and an
-//! arbitrary observation (built with its setters) encode and decode back to themselves, and
-//! the setters cut their inputs as documented.
+//! arbitrary observation (built with its setters) encode and decode back to themselves; the
+//! observation's setters refuse a value that does not fit (and change nothing then), the
+//! verdict's cut theirs as documented.
 #![no_main]
 
 use arbitrary::Arbitrary;
 use core::net::IpAddr;
+use ifaddr_core::ifname::IfName;
 use ifaddr_core::policy::*;
 use libfuzzer_sys::fuzz_target;
 
@@ -19,7 +21,8 @@ struct Input<'a> {
     prefix: u8,
     builtin: u8,
     ip: IpAddr,
-    ifname: &'a [u8],
+    #[arbitrary(with = ifaddr_fuzz::arb::if_name)]
+    ifname: IfName,
     args: &'a [u8],
     ostate: &'a [u8],
     conflict_mac: [u8; 6],
@@ -73,13 +76,26 @@ fuzz_target!(|i: Input<'_>| {
     o.prefix = i.prefix;
     o.builtin = i.builtin;
     o.set_ip(&i.ip);
-    o.set_ifname(i.ifname);
-    o.set_args(i.args);
-    o.set_state(i.ostate);
+    o.set_ifname(&i.ifname);
+    let set = o.set_args(i.args);
+    assert_eq!(set.is_ok(), i.args.len() <= ARGS_MAX, "{set:?}");
+    let set = o.set_state(i.ostate);
+    assert_eq!(set.is_ok(), i.ostate.len() <= STATE_MAX, "{set:?}");
     o.conflict_mac = i.conflict_mac;
     assert_eq!(o.ip_addr(), Some(i.ip));
-    assert_eq!(o.args(), &i.args[..i.args.len().min(ARGS_MAX)]);
-    assert_eq!(o.state(), &i.ostate[..i.ostate.len().min(STATE_MAX)]);
+    let args: &[u8] = if i.args.len() <= ARGS_MAX {
+        i.args
+    } else {
+        &[]
+    };
+    assert_eq!(o.args(), args);
+    let state: &[u8] = if i.ostate.len() <= STATE_MAX {
+        i.ostate
+    } else {
+        &[]
+    };
+    assert_eq!(o.state(), state);
+    assert_eq!(o.ifname_str(), i.ifname.as_str());
     assert_eq!(o.ifname[15], 0, "interface name not NUL-terminated");
     assert_eq!(Observation::decode(&o.encode()), Ok(o));
 });

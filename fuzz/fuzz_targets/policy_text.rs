@@ -7,7 +7,7 @@
 #![no_main]
 
 use ifaddr_core::policy::text::{self, TextErrorKind, KEYS};
-use ifaddr_core::policy::{flag, Observation};
+use ifaddr_core::policy::{flag, Observation, Verdict};
 use libfuzzer_sys::fuzz_target;
 use std::fmt::Write;
 
@@ -71,9 +71,9 @@ fn as_text(o: &Observation) -> String {
 fuzz_target!(|data: &[u8]| {
     let input = String::from_utf8_lossy(data);
     let mut o = text::sample(1_700_000_000_000);
-    let mut prev_state: Vec<u8> = Vec::new();
+    let mut prev = Verdict::running();
     for line in input.lines() {
-        text::advance(&mut o, &prev_state);
+        text::advance(&mut o, &prev);
         let before = o;
         match text::apply(&mut o, line) {
             Ok(n) => {
@@ -115,6 +115,6 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         // The policy's answer is not modelled: hand on some of the state.
-        prev_state = o.state()[..o.state().len() / 2].to_vec();
+        prev = Verdict::running().with_state(&o.state()[..o.state().len() / 2]);
     }
 });

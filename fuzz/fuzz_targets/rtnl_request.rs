@@ -1,7 +1,7 @@
 //! rtnetlink request encoders round-trip: an arbitrary request is built into a buffer of
-//! arbitrary size; it must fail with `Overflow` exactly when the buffer is shorter than the
-//! message, never write outside the buffer or past the length it reports, and the bytes must
-//! parse back (with `Messages` and the payload parsers) to what was asked for.
+//! arbitrary size; it must fail with `Overflow` exactly when the buffer is shorter than its
+//! `buffer_len`, never write outside the buffer or past that length, agree with `encode`, and
+//! the bytes must parse back (with `Messages` and the payload parsers) to what was asked for.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -35,6 +35,10 @@ enum Req {
         #[arbitrary(with = ifaddr_fuzz::arb::family)]
         family: Family,
     },
+    GetAddrV6 {
+        index: u32,
+        ip: core::net::Ipv6Addr,
+    },
     AddrLabel {
         add: bool,
         ip: core::net::Ipv6Addr,
@@ -49,16 +53,32 @@ struct Input {
     req: Req,
 }
 
-fn build(buf: &mut [u8], seq: u32, req: &Req) -> Result<usize, Overflow> {
+fn request(req: &Req) -> Request<'_> {
     match req {
-        Req::NewAddr(r) => new_addr(buf, seq, r),
-        Req::DelAddr { index, ip, prefix } => del_addr(buf, seq, *index, ip, *prefix),
-        Req::GetAddrs { family, index } => get_addrs(buf, seq, *family, *index),
-        Req::GetLink { index, name } => {
-            get_link(buf, seq, *index, name.as_ref().map(|n| n.as_str()))
-        }
-        Req::GetRoutes { family } => get_routes(buf, seq, *family),
-        Req::AddrLabel { add, ip, label } => addr_label(buf, seq, *add, ip, *label),
+        Req::NewAddr(r) => Request::NewAddr(r),
+        Req::DelAddr { index, ip, prefix } => Request::DelAddr {
+            index: *index,
+            ip: *ip,
+            prefix: *prefix,
+        },
+        Req::GetAddrs { family, index } => Request::GetAddrs {
+            family: *family,
+            index: *index,
+        },
+        Req::GetLink { index, name } => Request::GetLink(match name {
+            Some(n) => LinkRef::Name(n),
+            None => LinkRef::Index(*index),
+        }),
+        Req::GetRoutes { family } => Request::GetRoutes { family: *family },
+        Req::GetAddrV6 { index, ip } => Request::GetAddrV6 {
+            index: *index,
+            ip: *ip,
+        },
+        Req::AddrLabel { add, ip, label } => Request::AddrLabel {
+            add: *add,
+            ip: *ip,
+            label: *label,
+        },
     }
 }
 
@@ -78,11 +98,14 @@ fn fam(f: Family) -> u8 {
 
 fuzz_target!(|input: Input| {
     let Input { seq, len, req } = input;
-    // Every request fits in 256 bytes; find its length there, then build into `len` bytes.
-    let (full, _) = guarded(256, |b| build(b, seq, &req));
-    let full = full.expect("a request does not fit in 256 bytes");
+    let r = request(&req);
+    let full = r.buffer_len();
+    assert!(full <= REQUEST_MAX, "{full} bytes, more than REQUEST_MAX");
+    let (whole, _) = guarded(REQUEST_MAX, |b| r.emit(seq, b));
+    assert_eq!(whole, Ok(full));
+    let encoded = r.encode(seq);
     let len = usize::from(len);
-    let (r, buf) = guarded(len, |b| build(b, seq, &req));
+    let (r, buf) = guarded(len, |b| r.emit(seq, b));
     match r {
         Err(Overflow) => {
             assert!(
@@ -94,6 +117,7 @@ fuzz_target!(|input: Input| {
         Ok(n) => assert_eq!(n, full),
     }
     let bytes = &buf[..full];
+    assert_eq!(encoded.as_bytes(), bytes, "encode and emit differ");
     assert_eq!(full % 4, 0, "message length not 4-aligned");
     let msgs: Vec<_> = Messages::new(bytes).collect();
     assert_eq!(msgs.len(), 1);
@@ -150,8 +174,15 @@ fuzz_target!(|input: Input| {
         Req::GetLink { index, name } => {
             assert_eq!(m.ty, RTM_GETLINK);
             let l = LinkInfo::parse(m.payload).unwrap();
-            assert_eq!(l.index, *index);
+            assert_eq!(l.index, if name.is_some() { 0 } else { *index });
             assert_eq!(&l.name, name);
+        }
+        Req::GetAddrV6 { index, ip } => {
+            assert_eq!(m.ty, RTM_GETADDR);
+            assert_eq!(m.flags, NLM_F_REQUEST | NLM_F_ACK);
+            let a = AddrInfo::parse(m.payload).unwrap();
+            assert_eq!((a.family, a.index), (AF_INET6, *index));
+            assert_eq!(a.ip, Some(IpAddr::V6(*ip)));
         }
         Req::AddrLabel { add, ip, label } => {
             let (ty, flags) = if *add {

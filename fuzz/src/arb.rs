@@ -6,7 +6,7 @@ use arbitrary::{Result, Unstructured};
 use ifaddr_core::addr::Family;
 use ifaddr_core::frame::ArpPacket;
 use ifaddr_core::ifname::{IfName, IFNAMSIZ};
-use ifaddr_core::linux::{AddrInfo, AddrRequest};
+use ifaddr_core::linux::{AddrInfo, AddrRequest, Label};
 
 /// Any UTF-8 text that fits in `N` bytes (longer input is cut at a character boundary).
 fn string<const N: usize>(u: &mut Unstructured<'_>) -> Result<heapless::String<N>> {
@@ -64,7 +64,7 @@ pub fn addr_request(u: &mut Unstructured<'_>) -> Result<AddrRequest> {
         broadcast: u.arbitrary()?,
         flags: u.arbitrary()?,
         label: if u.arbitrary()? {
-            Some(string(u)?)
+            Label::new(&string::<15>(u)?).ok()
         } else {
             None
         },

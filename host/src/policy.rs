@@ -197,7 +197,7 @@ fn observe(
         o.set(flag::LINK_LOOPBACK, l.loopback);
         o.mtu = l.mtu;
         o.ifindex = l.index;
-        o.set_ifname(l.name.as_str().as_bytes());
+        o.set_ifname(&l.name);
         if let Some(c) = &l.counters {
             o.set(flag::COUNTERS, true);
             o.rx_packets = c.rx_packets;
@@ -215,8 +215,8 @@ fn observe(
             o.conflict_mac = mac;
         }
     }
-    o.set_args(p.policy_args.as_bytes());
-    o.set_state(&st.blob);
+    o.set_args_from(&p.policy_args);
+    o.set_state_from(&st.blob);
     o
 }
 

@@ -3,22 +3,23 @@
 //! `BPF_WORDALIGN` boundary). Layouts as in `<net/bpf.h>` on LP64, checked by
 //! xtask/fixtures/freebsd-headers.
 
-use super::{ior, iow, IFREQ_LEN};
+use super::{iow, Ioctl};
 use crate::frame::{
     ETHERTYPE_ARP, ETHERTYPE_IPV6, ICMPV6_NEIGHBOR_ADVERT, ICMPV6_NEIGHBOR_SOLICIT,
 };
 use crate::wire::{u16_at, u32_at};
 
-/// `BIOCSETIF`: bind the descriptor to an interface (`struct ifreq`, name only).
-pub const BIOCSETIF: u32 = iow(b'B', 108, IFREQ_LEN);
+/// `BIOCSETIF`: bind the descriptor to an interface (a name-only `struct ifreq`).
+pub use super::BIOCSETIF;
 /// `BIOCSHDRCMPLT` (`u_int`): keep the source address of written frames as written.
-pub const BIOCSHDRCMPLT: u32 = iow(b'B', 117, 4);
+pub const BIOCSHDRCMPLT: Ioctl<u32> = Ioctl::w(b'B', 117);
 /// `BIOCGBLEN` (`u_int`): the buffer size reads must use.
-pub const BIOCGBLEN: u32 = ior(b'B', 102, 4);
-/// `BIOCSETF` (`struct bpf_program`: `u_int` count, pointer to instructions; 16 bytes).
+pub const BIOCGBLEN: Ioctl<u32> = Ioctl::r(b'B', 102);
+/// `BIOCSETF` (`struct bpf_program`: `u_int` count, pointer to instructions; 16 bytes). A
+/// plain number: its argument points into the caller's memory, so the caller builds it.
 pub const BIOCSETF: u32 = iow(b'B', 103, BPF_PROGRAM_LEN);
 /// `BIOCIMMEDIATE` (`u_int`): return from read as soon as a packet arrives.
-pub const BIOCIMMEDIATE: u32 = iow(b'B', 112, 4);
+pub const BIOCIMMEDIATE: Ioctl<u32> = Ioctl::w(b'B', 112);
 
 pub const BPF_PROGRAM_LEN: usize = 16;
 /// `sizeof(struct bpf_insn)`: `u_short code; u_char jt, jf; bpf_u_int32 k`.
@@ -28,11 +29,15 @@ pub const BPF_HDR_LEN: usize = 32;
 /// `BPF_ALIGNMENT` = `sizeof(long)`.
 const ALIGN: usize = 8;
 
-/// `struct bpf_hdr`.
-mod hdr {
-    pub const CAPLEN: usize = 16;
-    pub const HDRLEN: usize = 24;
+/// Field offsets, checked against the headers by tests/freebsd-headers/layout.c.
+mod field {
+    crate::wire::offsets! {
+        /// `struct bpf_hdr`: a `struct timeval`, then the captured and original lengths and
+        /// the header's own length.
+        bpf_hdr { CAPLEN = 16, HDRLEN = 24 }
+    }
 }
+use field::bpf_hdr as hdr;
 
 // BPF_LD (0x00) | BPF_H (0x08) | BPF_ABS (0x20).
 const BPF_LD_H_ABS: u16 = 0x28;

@@ -14,8 +14,8 @@
 use super::{sockaddr_in, sockaddr_in6, AF_INET, AF_INET6};
 use crate::addr::Family;
 use crate::ifname::IfName;
-use crate::wire::{get, i32_at, u16_at, u32_at, u64_at, Writer};
-use crate::{Overflow, ParseError};
+use crate::wire::{emit_into, get, i32_at, measure, u16_at, u32_at, u64_at, Cursor};
+use crate::{Encoded, Frames, Overflow, ParseError, Split};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 pub const AF_LINK: u8 = 18;
@@ -75,53 +75,34 @@ pub const IFA_MSGHDR_LEN: usize = 20;
 pub const IF_DATA_LEN: usize = 152;
 pub const SOCKADDR_DL_LEN: usize = 54;
 
-/// `struct rt_msghdr`.
-mod rtm {
-    pub const MSGLEN: usize = 0;
-    pub const VERSION: usize = 2;
-    pub const TYPE: usize = 3;
-    pub const INDEX: usize = 4;
-    pub const FLAGS: usize = 8;
-    pub const ADDRS: usize = 12;
-    pub const PID: usize = 16;
-    pub const SEQ: usize = 20;
-    pub const ERRNO: usize = 24;
+/// Field offsets of the routing-socket structures (`<net/route.h>`, `<net/if.h>`,
+/// `<net/if_dl.h>`), checked against the headers by tests/freebsd-headers/layout.c.
+mod field {
+    crate::wire::offsets! {
+        /// `struct rt_msghdr`.
+        rt_msghdr {
+            MSGLEN = 0, VERSION = 2, TYPE = 3, INDEX = 4, FLAGS = 8, ADDRS = 12, PID = 16,
+            SEQ = 20, ERRNO = 24,
+        }
+        /// `struct if_msghdr`.
+        if_msghdr { ADDRS = 4, FLAGS = 8, INDEX = 12, DATA = 16 }
+        /// `struct ifa_msghdr`.
+        ifa_msghdr { ADDRS = 4, FLAGS = 8, INDEX = 12 }
+        /// `struct if_data`.
+        if_data {
+            TYPE = 0, LINK_STATE = 4, MTU = 8, IPACKETS = 24, IERRORS = 32, OPACKETS = 40,
+            OERRORS = 48, IQDROPS = 96, OQDROPS = 104,
+        }
+        /// `struct sockaddr_dl`.
+        sockaddr_dl { LEN = 0, FAMILY = 1, INDEX = 2, TYPE = 4, NLEN = 5, ALEN = 6, DATA = 8 }
+        /// `struct sockaddr_in`.
+        sockaddr_in { ADDR = 4 }
+        /// `struct sockaddr_in6`.
+        sockaddr_in6 { ADDR = 8 }
+    }
 }
-/// `struct if_msghdr`.
-mod ifm {
-    pub const ADDRS: usize = 4;
-    pub const FLAGS: usize = 8;
-    pub const INDEX: usize = 12;
-    pub const DATA: usize = 16;
-}
-/// `struct ifa_msghdr`.
-mod ifam {
-    pub const ADDRS: usize = 4;
-    pub const FLAGS: usize = 8;
-    pub const INDEX: usize = 12;
-}
-/// `struct if_data`.
-mod ifi {
-    pub const TYPE: usize = 0;
-    pub const LINK_STATE: usize = 4;
-    pub const MTU: usize = 8;
-    pub const IPACKETS: usize = 24;
-    pub const IERRORS: usize = 32;
-    pub const OPACKETS: usize = 40;
-    pub const OERRORS: usize = 48;
-    pub const IQDROPS: usize = 96;
-    pub const OQDROPS: usize = 104;
-}
-/// `struct sockaddr_dl`.
-mod sdl {
-    pub const LEN: usize = 0;
-    pub const FAMILY: usize = 1;
-    pub const INDEX: usize = 2;
-    pub const TYPE: usize = 4;
-    pub const NLEN: usize = 5;
-    pub const ALEN: usize = 6;
-    pub const DATA: usize = 8;
-}
+use field::sockaddr_dl as sdl;
+use field::{if_data as ifi, if_msghdr as ifm, ifa_msghdr as ifam, rt_msghdr as rtm};
 
 /// `SA_SIZE()`: the bytes a socket address of length `sa_len` takes in a routing message.
 pub const fn sa_size(sa_len: u8) -> usize {
@@ -143,34 +124,58 @@ pub fn iflist_mib(family: Option<Family>, index: u32) -> [i32; 6] {
     [CTL_NET, PF_ROUTE, 0, af, NET_RT_IFLIST, index as i32]
 }
 
-/// Longest `RTM_GET` request [`rtm_get`] builds.
+/// Longest `RTM_GET` request [`RtmGet`] builds.
 pub const RTM_GET_MAX: usize = RT_MSGHDR_LEN + 32 + 56;
 
 /// An `RTM_GET` request for the route the kernel would use to reach `dst` (longest prefix
 /// match), asking with `RTA_IFP` (an empty `sockaddr_dl`) for the interface's name and address
 /// in the reply, as `route -n get` does. The kernel fills in `rtm_pid`; replies are matched by
-/// `seq` and pid. Returns the message length.
-pub fn rtm_get(buf: &mut [u8], dst: IpAddr, seq: i32) -> Result<usize, Overflow> {
-    let mut w = Writer::new(buf);
-    w.zeros(RT_MSGHDR_LEN)?;
-    w.patch(rtm::VERSION, &[RTM_VERSION, RTM_GET])?;
-    w.patch(rtm::FLAGS, &(RTF_UP | RTF_HOST).to_ne_bytes())?;
-    w.patch(rtm::ADDRS, &(RTA_DST | RTA_IFP).to_ne_bytes())?;
-    w.patch(rtm::SEQ, &seq.to_ne_bytes())?;
-    match dst {
-        IpAddr::V4(a) => sockaddr_in(&mut w, a)?,
-        IpAddr::V6(a) => sockaddr_in6(&mut w, a)?,
+/// `seq` and pid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RtmGet {
+    pub dst: IpAddr,
+    pub seq: i32,
+}
+
+impl RtmGet {
+    /// The message's exact length (at most [`RTM_GET_MAX`]).
+    pub fn buffer_len(&self) -> usize {
+        measure(|c, len| self.write(c, len))
     }
-    w.pad_to(LONG)?;
-    let ifp = w.pos();
-    w.zeros(SOCKADDR_DL_LEN)?;
-    w.patch(ifp + sdl::LEN, &[SOCKADDR_DL_LEN as u8])?;
-    w.patch(ifp + sdl::FAMILY, &[AF_LINK])?;
-    w.pad_to(LONG)?;
-    let len = w.pos();
-    let len16 = u16::try_from(len).map_err(|_| Overflow)?;
-    w.patch(rtm::MSGLEN, &len16.to_ne_bytes())?;
-    Ok(len)
+
+    /// Write the message into `buf`; returns its length. `Overflow` only when `buf` is shorter
+    /// than [`RtmGet::buffer_len`] (nothing is written then).
+    pub fn emit(&self, buf: &mut [u8]) -> Result<usize, Overflow> {
+        emit_into(buf, |c, len| self.write(c, len))
+    }
+
+    /// The message.
+    pub fn encode(&self) -> Encoded<RTM_GET_MAX> {
+        Encoded::build(|c, len| self.write(c, len))
+    }
+
+    fn write(&self, c: &mut Cursor<'_>, len: usize) {
+        let mut h = [0u8; RT_MSGHDR_LEN];
+        // At most RTM_GET_MAX bytes.
+        let len = u16::try_from(len).unwrap_or(u16::MAX);
+        h[rtm::MSGLEN..rtm::MSGLEN + 2].copy_from_slice(&len.to_ne_bytes());
+        h[rtm::VERSION] = RTM_VERSION;
+        h[rtm::TYPE] = RTM_GET;
+        h[rtm::FLAGS..rtm::FLAGS + 4].copy_from_slice(&(RTF_UP | RTF_HOST).to_ne_bytes());
+        h[rtm::ADDRS..rtm::ADDRS + 4].copy_from_slice(&(RTA_DST | RTA_IFP).to_ne_bytes());
+        h[rtm::SEQ..rtm::SEQ + 4].copy_from_slice(&self.seq.to_ne_bytes());
+        c.put(&h);
+        match self.dst {
+            IpAddr::V4(a) => c.put(&sockaddr_in(a)),
+            IpAddr::V6(a) => c.put(&sockaddr_in6(a)),
+        }
+        c.pad_to(LONG);
+        let mut ifp = [0u8; SOCKADDR_DL_LEN];
+        ifp[sdl::LEN] = SOCKADDR_DL_LEN as u8;
+        ifp[sdl::FAMILY] = AF_LINK;
+        c.put(&ifp);
+        c.pad_to(LONG);
+    }
 }
 
 /// One routing message: its type, version and all of its bytes (header included).
@@ -183,45 +188,19 @@ pub struct Message<'a> {
 
 /// The messages in a buffer read from a routing socket or `NET_RT_IFLIST`. Yields an error
 /// once, then stops, at the first message whose length does not fit.
-#[derive(Debug, Clone)]
-pub struct Messages<'a> {
-    rest: &'a [u8],
-}
+pub type Messages<'a> = Frames<'a, Message<'a>>;
 
-impl<'a> Messages<'a> {
-    pub fn new(buf: &'a [u8]) -> Self {
-        Messages { rest: buf }
-    }
-}
-
-impl<'a> Iterator for Messages<'a> {
-    type Item = Result<Message<'a>, ParseError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.rest.is_empty() {
-            return None;
-        }
-        let b = self.rest;
-        let err = |s: &mut Self, e| {
-            s.rest = &[];
-            Some(Err(e))
-        };
-        let (Some(len), Some(&version), Some(&ty)) = (
-            u16_at(b, rtm::MSGLEN),
-            b.get(rtm::VERSION),
-            b.get(rtm::TYPE),
-        ) else {
-            return err(self, ParseError::Truncated);
-        };
-        let len = usize::from(len);
+/// `u_short msglen; u_char version; u_char type`, `msglen` covering the whole message.
+impl<'a> Split<'a> for Message<'a> {
+    fn split(b: &'a [u8]) -> Result<(Self, usize), ParseError> {
+        let t = ParseError::Truncated;
+        let len = usize::from(u16_at(b, rtm::MSGLEN).ok_or(t)?);
+        let (&version, &ty) = (b.get(rtm::VERSION).ok_or(t)?, b.get(rtm::TYPE).ok_or(t)?);
         if len < 4 {
-            return err(self, ParseError::BadLength);
+            return Err(ParseError::BadLength);
         }
-        let Some(bytes) = b.get(..len) else {
-            return err(self, ParseError::Truncated);
-        };
-        self.rest = &b[len..];
-        Some(Ok(Message { version, ty, bytes }))
+        let bytes = b.get(..len).ok_or(t)?;
+        Ok((Message { version, ty, bytes }, len))
     }
 }
 
@@ -310,11 +289,11 @@ impl Sockaddr<'_> {
 pub fn sockaddr(sa: &[u8]) -> Sockaddr<'_> {
     let family = sa.get(1).copied().unwrap_or(0);
     match family {
-        AF_INET => match get::<4>(sa, 4) {
+        AF_INET => match get::<4>(sa, field::sockaddr_in::ADDR) {
             Some(a) => Sockaddr::Inet(Ipv4Addr::from(a)),
             None => Sockaddr::Other(family),
         },
-        AF_INET6 => match get::<16>(sa, 8) {
+        AF_INET6 => match get::<16>(sa, field::sockaddr_in6::ADDR) {
             Some(a) => Sockaddr::Inet6(Ipv6Addr::from(a)),
             None => Sockaddr::Other(family),
         },
@@ -350,8 +329,8 @@ pub fn sockaddr(sa: &[u8]) -> Sockaddr<'_> {
 /// missing bytes count as zero. `None` for a mask whose ones are not contiguous.
 pub fn mask_prefix(sa: &[u8], family: Family) -> Option<u8> {
     let (off, n) = match family {
-        Family::V4 => (4, 4),
-        Family::V6 => (8, 16),
+        Family::V4 => (field::sockaddr_in::ADDR, 4),
+        Family::V6 => (field::sockaddr_in6::ADDR, 16),
     };
     let mut bits = 0u32;
     let mut seen_zero = false;

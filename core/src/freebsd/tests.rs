@@ -24,14 +24,14 @@ const MAC: [u8; 6] = [0x02, 0x00, 0x5e, 0x10, 0x00, 0x01];
 #[test]
 fn constants_match_the_headers() {
     let k = |x: u32| u64::from(x);
-    assert_eq!(k(SIOCAIFADDR), v::SIOCAIFADDR);
-    assert_eq!(k(SIOCDIFADDR), v::SIOCDIFADDR);
-    assert_eq!(k(SIOCGIFFLAGS), v::SIOCGIFFLAGS);
-    assert_eq!(k(SIOCAIFADDR_IN6), v::SIOCAIFADDR_IN6);
-    assert_eq!(k(SIOCDIFADDR_IN6), v::SIOCDIFADDR_IN6);
-    assert_eq!(k(SIOCGIFAFLAG_IN6), v::SIOCGIFAFLAG_IN6);
-    assert_eq!(k(BIOCSETIF), v::BIOCSETIF);
-    assert_eq!(k(BIOCSHDRCMPLT), v::BIOCSHDRCMPLT);
+    assert_eq!(k(SIOCAIFADDR.number()), v::SIOCAIFADDR);
+    assert_eq!(k(SIOCDIFADDR.number()), v::SIOCDIFADDR);
+    assert_eq!(k(SIOCGIFFLAGS.number()), v::SIOCGIFFLAGS);
+    assert_eq!(k(SIOCAIFADDR_IN6.number()), v::SIOCAIFADDR_IN6);
+    assert_eq!(k(SIOCDIFADDR_IN6.number()), v::SIOCDIFADDR_IN6);
+    assert_eq!(k(SIOCGIFAFLAG_IN6.number()), v::SIOCGIFAFLAG_IN6);
+    assert_eq!(k(BIOCSETIF.number()), v::BIOCSETIF);
+    assert_eq!(k(BIOCSHDRCMPLT.number()), v::BIOCSHDRCMPLT);
     assert_eq!(u64::from(AF_INET), v::AF_INET);
     assert_eq!(u64::from(AF_INET6), v::AF_INET6);
     assert_eq!(u64::from(AF_LINK), v::AF_LINK);
@@ -73,80 +73,68 @@ fn constants_match_the_headers() {
 
 #[test]
 fn in_aliasreq_matches_c() {
-    let mut b = [0xaau8; IN_ALIASREQ_LEN];
     let a = Ipv4Addr::new(192, 0, 2, 200);
-    in_aliasreq(
-        &mut b,
+    let b = InAliasreq::new(
         &name("vlan100"),
         a,
         24,
         Some(Ipv4Addr::new(192, 0, 2, 255)),
         3,
-    )
-    .unwrap();
-    assert_eq!(b, v::IN_ALIASREQ_BRD);
-    let mut b = [0xaau8; IN_ALIASREQ_LEN];
-    in_aliasreq(
-        &mut b,
-        &name("em0"),
-        Ipv4Addr::new(198, 51, 100, 7),
-        32,
-        None,
-        0,
-    )
-    .unwrap();
-    assert_eq!(b, v::IN_ALIASREQ_HOST);
+    );
+    assert_eq!(b.as_bytes(), &v::IN_ALIASREQ_BRD);
+    let b = InAliasreq::new(&name("em0"), Ipv4Addr::new(198, 51, 100, 7), 32, None, 0);
+    assert_eq!(b.as_bytes(), &v::IN_ALIASREQ_HOST);
 }
 
 #[test]
 fn in6_aliasreq_matches_c() {
-    let mut b = [0xaau8; IN6_ALIASREQ_LEN];
-    in6_aliasreq(
-        &mut b,
+    let b = In6Aliasreq::new(
         &name("epair0a"),
         "2001:db8::200".parse().unwrap(),
         64,
         IN6_IFF_NODAD,
         Some(0),
         0,
-    )
-    .unwrap();
-    assert_eq!(b, v::IN6_ALIASREQ_NODAD);
-    let mut b = [0xaau8; IN6_ALIASREQ_LEN];
-    in6_aliasreq(
-        &mut b,
+    );
+    assert_eq!(b.as_bytes(), &v::IN6_ALIASREQ_NODAD);
+    let b = In6Aliasreq::new(
         &name("lagg0"),
         "2001:db8:1::5".parse().unwrap(),
         128,
         0,
         None,
         7,
-    )
-    .unwrap();
-    assert_eq!(b, v::IN6_ALIASREQ_CARP);
+    );
+    assert_eq!(b.as_bytes(), &v::IN6_ALIASREQ_CARP);
+    // No destination, and the kernel computes the expiry times from the lifetimes.
+    use field::in6_aliasreq as f;
+    assert_eq!(&b.as_bytes()[f::DSTADDR..f::PREFIXMASK], &[0; 28]);
+    assert_eq!(&b.as_bytes()[f::LIFETIME..f::VLTIME], &[0; 16]);
 }
 
 #[test]
 fn ifreqs_match_c() {
-    let mut b = [0xaau8; IFREQ_LEN];
-    ifreq_addr(
-        &mut b,
+    let b = IfreqAddr::new(
         &name("em0"),
         Target::v4(Ipv4Addr::new(192, 0, 2, 200)).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(b, v::IFREQ_DEL);
-    let mut b = [0xaau8; IFREQ_LEN];
-    ifreq_name(&mut b, &name("em0")).unwrap();
-    assert_eq!(b, v::IFREQ_NAME);
-    let mut b = [0xaau8; IN6_IFREQ_LEN];
-    in6_ifreq_addr(
-        &mut b,
+    );
+    assert_eq!(b.as_bytes(), &v::IFREQ_DEL);
+    assert_eq!(Ifreq::new(&name("em0")).as_bytes(), &v::IFREQ_NAME);
+    let b = In6Ifreq::new(
         &name("epair0a"),
         Target::v6("2001:db8::200".parse().unwrap()).unwrap(),
-    )
-    .unwrap();
-    assert_eq!(b, v::IN6_IFREQ);
+    );
+    assert_eq!(b.as_bytes(), &v::IN6_IFREQ);
+    // Each request's number carries the size of the structure it is tied to.
+    fn tied<T: IoctlArg>(request: Ioctl<T>) -> bool {
+        let size = (request.number() >> 16) & IOCPARM_MASK;
+        size as usize == T::LEN && T::LEN == core::mem::size_of::<T>()
+    }
+    assert!(tied(SIOCDIFADDR) && tied(SIOCGIFFLAGS) && tied(BIOCSETIF));
+    assert!(tied(SIOCAIFADDR) && tied(SIOCAIFADDR_IN6));
+    assert!(tied(SIOCDIFADDR_IN6) && tied(SIOCGIFAFLAG_IN6));
+    assert!(tied(SIOCAADDRCTL_POLICY) && tied(SIOCDADDRCTL_POLICY));
+    assert!(tied(bpf::BIOCSHDRCMPLT) && tied(bpf::BIOCGBLEN) && tied(bpf::BIOCIMMEDIATE));
 }
 
 #[test]
@@ -172,15 +160,27 @@ fn delete_target_cannot_be_unset() {
 
 #[test]
 fn rtm_get_matches_c() {
+    let v4 = RtmGet {
+        dst: ip("192.0.2.200"),
+        seq: 42,
+    };
+    assert_eq!(v4.encode().as_bytes(), &v::RTM_GET_V4[..]);
+    assert_eq!(v4.buffer_len(), v::RTM_GET_V4.len());
+    let v6 = RtmGet {
+        dst: ip("2001:db8::200"),
+        seq: 43,
+    };
     let mut b = [0xaau8; RTM_GET_MAX];
-    let n = rtm_get(&mut b, ip("192.0.2.200"), 42).unwrap();
-    assert_eq!(&b[..n], &v::RTM_GET_V4[..]);
-    let mut b = [0xaau8; RTM_GET_MAX];
-    let n = rtm_get(&mut b, ip("2001:db8::200"), 43).unwrap();
+    let n = v6.emit(&mut b).unwrap();
     assert_eq!(&b[..n], &v::RTM_GET_V6[..]);
-    assert_eq!(n, RTM_GET_MAX);
-    let mut small = [0u8; RTM_GET_MAX - 1];
-    assert_eq!(rtm_get(&mut small, ip("2001:db8::200"), 1), Err(Overflow));
+    assert_eq!((n, v6.buffer_len()), (RTM_GET_MAX, RTM_GET_MAX));
+    let mut small = [0xaau8; RTM_GET_MAX - 1];
+    assert_eq!(v6.emit(&mut small), Err(crate::Overflow));
+    assert_eq!(
+        small,
+        [0xaa; RTM_GET_MAX - 1],
+        "a refused emit writes nothing"
+    );
 }
 
 #[test]
@@ -442,9 +442,9 @@ fn parsers_are_total_on_every_prefix_and_mutation() {
 #[test]
 fn bpf_matches_c() {
     use super::bpf;
-    assert_eq!(u64::from(bpf::BIOCGBLEN), v::BIOCGBLEN);
+    assert_eq!(u64::from(bpf::BIOCGBLEN.number()), v::BIOCGBLEN);
     assert_eq!(u64::from(bpf::BIOCSETF), v::BIOCSETF);
-    assert_eq!(u64::from(bpf::BIOCIMMEDIATE), v::BIOCIMMEDIATE);
+    assert_eq!(u64::from(bpf::BIOCIMMEDIATE.number()), v::BIOCIMMEDIATE);
     assert_eq!(bpf::ARP_FILTER.concat(), v::BPF_ARP_FILTER);
     let pkts: Vec<&[u8]> = bpf::Records::new(&v::BPF_READ).collect();
     assert_eq!(pkts.len(), 2);
@@ -492,11 +492,11 @@ fn bpf_records_with_short_headers_and_garbage() {
 fn addrpolicy_entry_for_one_address() {
     // _IOW('u', 108 / 109, struct in6_addrpolicy): IOC_IN | 72 << 16 | 'u' << 8 | num; the
     // layout and numbers are asserted against FreeBSD's headers in layout.c.
-    assert_eq!(SIOCAADDRCTL_POLICY, 0x8048_756c);
-    assert_eq!(SIOCDADDRCTL_POLICY, 0x8048_756d);
+    assert_eq!(SIOCAADDRCTL_POLICY.number(), 0x8048_756c);
+    assert_eq!(SIOCDADDRCTL_POLICY.number(), 0x8048_756d);
     let a: Ipv6Addr = "2001:db8::200".parse().unwrap();
-    let mut buf = [0xaau8; IN6_ADDRPOLICY_LEN];
-    in6_addrpolicy(&mut buf, a, 99).unwrap();
+    let buf = *In6Addrpolicy::new(a, 99).as_bytes();
+    use field::in6_addrpolicy;
     let sin6 = |off: usize| &buf[off..off + SOCKADDR_IN6_LEN];
     assert_eq!(&sin6(in6_addrpolicy::ADDR)[..2], &[28, AF_INET6]);
     assert_eq!(&sin6(in6_addrpolicy::ADDR)[8..24], &a.octets());
@@ -539,8 +539,7 @@ fn nd_filter_takes_neighbour_discovery_only() {
     use super::bpf;
     use crate::frame::{arp_probe, dad_ns, NS_FRAME_LEN};
     let t: core::net::Ipv6Addr = "2001:db8::200".parse().unwrap();
-    let mut ns = [0u8; NS_FRAME_LEN];
-    dad_ns(&mut ns, MAC, t).unwrap();
+    let ns: [u8; NS_FRAME_LEN] = dad_ns(MAC, t);
     assert_eq!(run_bpf(&bpf::ND_FILTER, &ns), u32::MAX);
     let mut na = ns;
     na[54] = 136;
@@ -551,8 +550,7 @@ fn nd_filter_takes_neighbour_discovery_only() {
         assert_eq!(run_bpf(&bpf::ND_FILTER, &other), 0, "byte {at} = {v}");
     }
     assert_eq!(run_bpf(&bpf::ND_FILTER, &ns[..54]), 0);
-    let mut arp = [0u8; 42];
-    arp_probe(&mut arp, MAC, Ipv4Addr::new(192, 0, 2, 1)).unwrap();
+    let arp = arp_probe(MAC, Ipv4Addr::new(192, 0, 2, 1));
     assert_eq!(run_bpf(&bpf::ND_FILTER, &arp), 0);
     assert_eq!(run_bpf(&bpf::ARP_FILTER, &arp), u32::MAX);
     assert_eq!(run_bpf(&bpf::ARP_FILTER, &ns), 0);

@@ -16,6 +16,84 @@ fn v4(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
+/// The longest request: every attribute of `RTM_NEWADDR`.
+fn longest() -> AddrRequest {
+    AddrRequest {
+        index: u32::MAX,
+        ip: "2001:db8::200".parse().unwrap(),
+        prefix: 128,
+        broadcast: Some(Ipv4Addr::BROADCAST),
+        flags: u32::MAX,
+        label: Some(Label::new("abcdefghijklmno").unwrap()),
+        lifetimes: Some((1, 2)),
+        metric: Some(3),
+    }
+}
+
+#[test]
+fn buffer_len_is_what_emit_and_encode_write() {
+    let big = longest();
+    let name = crate::ifname::IfName::parse("abcdefghijklmno").unwrap();
+    let a: Ipv6Addr = "2001:db8::1".parse().unwrap();
+    let requests = [
+        Request::NewAddr(&big),
+        Request::DelAddr {
+            index: 1,
+            ip: v4("192.0.2.1"),
+            prefix: 24,
+        },
+        Request::AddrLabel {
+            add: true,
+            ip: a,
+            label: 7,
+        },
+        Request::GetAddrs {
+            family: Family::V4,
+            index: 0,
+        },
+        Request::GetAddrV6 { index: 2, ip: a },
+        Request::GetLink(LinkRef::Index(3)),
+        Request::GetLink(LinkRef::Name(&name)),
+        Request::GetRoutes { family: Family::V6 },
+    ];
+    for r in requests {
+        let n = r.buffer_len();
+        assert!(n <= REQUEST_MAX, "{r:?}");
+        let mut buf = std::vec![0xaau8; n];
+        assert_eq!(r.emit(SEQ, &mut buf), Ok(n));
+        assert_eq!(r.encode(SEQ).as_bytes(), &buf[..], "{r:?}");
+        let mut short = std::vec![0xaau8; n - 1];
+        assert_eq!(r.emit(SEQ, &mut short), Err(Overflow));
+        assert!(
+            short.iter().all(|&b| b == 0xaa),
+            "a refused emit writes nothing"
+        );
+    }
+    assert_eq!(Request::NewAddr(&big).buffer_len(), REQUEST_MAX);
+}
+
+#[test]
+fn get_link_sends_the_whole_name() {
+    let name = crate::ifname::IfName::parse("abcdefghijklmno").unwrap();
+    let req = Request::GetLink(LinkRef::Name(&name)).encode(SEQ);
+    let m = Messages::new(&req).next().unwrap().unwrap();
+    let l = LinkInfo::parse(m.payload).unwrap();
+    assert_eq!((l.index, l.name), (0, Some(name)));
+}
+
+#[test]
+fn labels_that_do_not_fit_are_refused() {
+    let nic = crate::ifname::IfName::parse("eth0").unwrap();
+    assert_eq!(Label::alias(&nic, "vip").unwrap().as_bytes(), b"eth0:vip");
+    assert_eq!(
+        Label::alias(&nic, "0123456789").unwrap().as_bytes(),
+        b"eth0:0123456789"
+    );
+    assert_eq!(Label::alias(&nic, "01234567890"), Err(Overflow));
+    assert_eq!(Label::new("a\0b"), Err(Overflow));
+    assert_eq!(Label::new("0123456789abcdef"), Err(Overflow));
+}
+
 #[test]
 fn new_addr_v4_matches_iproute2() {
     let want: [u8; 48] = [
@@ -37,7 +115,7 @@ fn new_addr_v4_matches_iproute2() {
         metric: None,
     };
     let mut buf = [0u8; 128];
-    let n = new_addr(&mut buf, SEQ, &req).unwrap();
+    let n = Request::NewAddr(&req).emit(SEQ, &mut buf).unwrap();
     assert_eq!(&buf[..n], &want);
 }
 
@@ -51,7 +129,13 @@ fn del_addr_v4_matches_iproute2() {
         0x08, 0x00, 0x01, 0x00, 0xc0, 0x00, 0x02, 0xc8,
     ];
     let mut buf = [0u8; 64];
-    let n = del_addr(&mut buf, SEQ, 6, &v4("192.0.2.200"), 24).unwrap();
+    let n = Request::DelAddr {
+        index: 6,
+        ip: v4("192.0.2.200"),
+        prefix: 24,
+    }
+    .emit(SEQ, &mut buf)
+    .unwrap();
     assert_eq!(&buf[..n], &want);
 }
 
@@ -78,7 +162,7 @@ fn new_addr_v6_nodad_matches_iproute2() {
         metric: None,
     };
     let mut buf = [0u8; 128];
-    let n = new_addr(&mut buf, SEQ, &req).unwrap();
+    let n = Request::NewAddr(&req).emit(SEQ, &mut buf).unwrap();
     assert_eq!(&buf[..n], &want[..]);
 }
 
@@ -90,16 +174,16 @@ fn requests_refuse_short_buffers() {
         prefix: 24,
         broadcast: None,
         flags: 0x100,
-        label: Some(heapless::String::try_from("v1:vip").unwrap()),
+        label: Some(Label::new("v1:vip").unwrap()),
         lifetimes: Some((0, u32::MAX)),
         metric: None,
     };
     let mut big = [0u8; 256];
-    let full = new_addr(&mut big, 1, &req).unwrap();
+    let full = Request::NewAddr(&req).emit(1, &mut big).unwrap();
     for len in 0..full {
         let mut buf = [0u8; 256];
         assert_eq!(
-            new_addr(&mut buf[..len], 1, &req),
+            Request::NewAddr(&req).emit(1, &mut buf[..len]),
             Err(Overflow),
             "len {len}"
         );
@@ -257,8 +341,9 @@ fn get_addr_v6_layout() {
     // Written out from linux/rtnetlink.h and linux/if_addr.h: header, ifaddrmsg with only
     // family and index set (strict checking refuses anything else), one IFA_ADDRESS.
     let a: Ipv6Addr = "2001:db8::200".parse().unwrap();
+    let req = Request::GetAddrV6 { index: 6, ip: a };
     let mut buf = [0u8; 64];
-    let n = get_addr_v6(&mut buf, SEQ, 6, &a).unwrap();
+    let n = req.emit(SEQ, &mut buf).unwrap();
     assert_eq!(n, 16 + 8 + 20);
     assert_eq!(
         &buf[..16],
@@ -268,7 +353,7 @@ fn get_addr_v6_layout() {
     assert_eq!(&buf[24..28], &[20, 0, 1, 0]);
     assert_eq!(&buf[28..44], &a.octets());
     for len in 0..n {
-        assert_eq!(get_addr_v6(&mut buf[..len], SEQ, 6, &a), Err(Overflow));
+        assert_eq!(req.emit(SEQ, &mut buf[..len]), Err(Overflow));
     }
 }
 
@@ -285,7 +370,7 @@ fn new_addr_carries_noprefixroute_and_the_prefix_route_metric() {
         metric: Some(0x0102_0304),
     };
     let mut buf = [0u8; 128];
-    let n = new_addr(&mut buf, SEQ, &req).unwrap();
+    let n = Request::NewAddr(&req).emit(SEQ, &mut buf).unwrap();
     let attrs: Vec<(u16, Vec<u8>)> = Attrs::new(&buf[16 + IFADDRMSG_LEN..n])
         .map(|(t, v)| (t, v.to_vec()))
         .collect();
@@ -300,7 +385,7 @@ fn new_addr_carries_noprefixroute_and_the_prefix_route_metric() {
     // Too small a buffer is an overflow, never a write past it.
     for len in 0..n {
         let mut small = std::vec![0u8; len];
-        assert!(new_addr(&mut small, SEQ, &req).is_err());
+        assert!(Request::NewAddr(&req).emit(SEQ, &mut small).is_err());
     }
 }
 
@@ -320,16 +405,18 @@ fn addr_label_matches_iproute2() {
     want.extend_from_slice(&[8, 0, 2, 0, 99, 0, 0, 0]);
     want.extend_from_slice(&[20, 0, 1, 0]);
     want.extend_from_slice(&ip.octets());
+    let (add, del) = (true, false);
+    let label = |add| Request::AddrLabel { add, ip, label: 99 };
     let mut buf = [0u8; 64];
-    let n = addr_label(&mut buf, SEQ, true, &ip, 99).unwrap();
+    let n = label(add).emit(SEQ, &mut buf).unwrap();
     assert_eq!(&buf[..n], &want[..]);
     // The delete: same body, RTM_DELADDRLABEL, NLM_F_REQUEST|NLM_F_ACK.
-    let n = addr_label(&mut buf, SEQ, false, &ip, 99).unwrap();
+    let n = label(del).emit(SEQ, &mut buf).unwrap();
     assert_eq!(&buf[4..6], &RTM_DELADDRLABEL.to_ne_bytes());
     assert_eq!(&buf[6..8], &(NLM_F_REQUEST | NLM_F_ACK).to_ne_bytes());
     assert_eq!(&buf[8..n], &want[8..]);
     for len in 0..n {
         let mut small = std::vec![0u8; len];
-        assert!(addr_label(&mut small, SEQ, true, &ip, 99).is_err());
+        assert!(label(add).emit(SEQ, &mut small).is_err());
     }
 }

@@ -19,7 +19,7 @@
 //! [`advance`] (the next monitor: one more monitor, `interval_ms` later, with the previous
 //! verdict's state).
 
-use super::{flag, Observation, STATE_MAX};
+use super::{flag, Observation, TooLong, Verdict, STATE_MAX};
 use crate::ifname::IfName;
 use crate::params::POLICY_ARGS_MAX;
 use core::fmt;
@@ -121,6 +121,12 @@ pub struct TextError<'a> {
     pub kind: TextErrorKind,
 }
 
+impl From<TooLong> for TextErrorKind {
+    fn from(e: TooLong) -> Self {
+        TextErrorKind::TooLong(e.len, e.max)
+    }
+}
+
 impl fmt::Display for TextError<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (k, v) = (self.key.escape_debug(), self.value.escape_debug());
@@ -209,30 +215,31 @@ fn set(o: &mut Observation, key: &str, v: &str) -> Result<(), TextErrorKind> {
         }
         "ifname" => {
             let name = IfName::parse(v).map_err(|e| TextErrorKind::NotAName(e.message()))?;
-            o.set_ifname(name.as_bytes());
+            o.set_ifname(&name);
         }
         "args" => {
+            // The agent passes at most POLICY_ARGS_MAX bytes, one less than the field holds.
             if v.len() > POLICY_ARGS_MAX {
                 return Err(TextErrorKind::TooLong(v.len(), POLICY_ARGS_MAX));
             }
-            o.set_args(v.as_bytes());
+            o.set_args(v.as_bytes()).map_err(TextErrorKind::from)?;
         }
         "state" => {
             let b = v.as_bytes();
             if b.len() % 2 != 0 {
                 return Err(TextErrorKind::NotHex);
             }
-            if b.len() / 2 > STATE_MAX {
-                return Err(TextErrorKind::TooLong(b.len() / 2, STATE_MAX));
-            }
-            let mut blob = [0u8; STATE_MAX];
+            let blob = &mut [0u8; STATE_MAX];
+            let blob = blob
+                .get_mut(..b.len() / 2)
+                .ok_or(TextErrorKind::TooLong(b.len() / 2, STATE_MAX))?;
             for (i, pair) in b.chunks_exact(2).enumerate() {
                 match (hex_digit(pair[0]), hex_digit(pair[1])) {
                     (Some(h), Some(l)) => blob[i] = h << 4 | l,
                     _ => return Err(TextErrorKind::NotHex),
                 }
             }
-            o.set_state(&blob[..b.len() / 2]);
+            o.set_state(blob).map_err(TextErrorKind::from)?;
         }
         "conflict_mac" => {
             let mut mac = [0u8; 6];
@@ -312,13 +319,13 @@ pub const fn sample(now_ms: u64) -> Observation {
 }
 
 /// Turn `o` into the next monitor's observation before its line is applied: one more
-/// monitor, `now_ms` and `since_start_ms` later by `interval_ms` (saturating), and `state`
-/// (the previous verdict's) as the state blob.
-pub fn advance(o: &mut Observation, state: &[u8]) {
+/// monitor, `now_ms` and `since_start_ms` later by `interval_ms` (saturating), and the
+/// previous verdict's state as the state blob.
+pub fn advance(o: &mut Observation, prev: &Verdict) {
     o.monitors = o.monitors.saturating_add(1);
     o.now_ms = o.now_ms.saturating_add(o.interval_ms);
     o.since_start_ms = o.since_start_ms.saturating_add(o.interval_ms);
-    o.set_state(state);
+    o.set_state_of(prev);
 }
 
 #[cfg(test)]
@@ -489,14 +496,14 @@ mod tests {
         assert_eq!(o.ifname_str(), "eth0");
         assert_eq!(o.ip_addr(), Some("192.0.2.1".parse().unwrap()));
         assert_eq!(Observation::decode(&o.encode()), Ok(o));
-        advance(&mut o, &[1, 2]);
+        advance(&mut o, &Verdict::running().with_state(&[1, 2]));
         assert_eq!(
             (o.monitors, o.now_ms, o.since_start_ms),
             (2, 11_000, 10_000)
         );
         assert_eq!(o.state(), &[1, 2]);
         o.now_ms = u64::MAX;
-        advance(&mut o, &[]);
+        advance(&mut o, &Verdict::running());
         assert_eq!(o.now_ms, u64::MAX);
         assert_eq!(o.state(), b"");
     }

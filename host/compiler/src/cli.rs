@@ -308,7 +308,8 @@ pub fn check(
     );
     engine::check_abi(&module)?;
     let mut o = text::sample(now_ms());
-    o.set_args(args.as_bytes());
+    o.set_args(args.as_bytes())
+        .map_err(|e| Failure::Engine(format!("--args is {e}")))?;
     for words in set {
         // Checked when the command line was parsed.
         text::apply(&mut o, words).map_err(|e| Failure::Engine(format!("--set {e}")))?;
@@ -355,7 +356,7 @@ fn replay_steps(
     let mut last: Option<Verdict> = None;
     for (n, (line, words)) in steps.iter().enumerate() {
         if let Some(prev) = &last {
-            text::advance(&mut o, prev.state_bytes());
+            text::advance(&mut o, prev);
         }
         // Checked by read_replay.
         text::apply(&mut o, words).map_err(|e| Failure::Engine(format!("replay: {e}")))?;

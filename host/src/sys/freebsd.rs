@@ -72,6 +72,17 @@ fn socket(domain: i32, ty: i32, proto: i32, op: &'static str) -> Result<OwnedFd>
     Ok(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
+/// `ioctl(fd, req, arg)` for a request core ties to its argument's type.
+fn ioctl_arg<T: bsd::IoctlArg>(
+    fd: &OwnedFd,
+    req: bsd::Ioctl<T>,
+    arg: &mut T,
+    op: &'static str,
+) -> Result<()> {
+    const { assert!(std::mem::size_of::<T>() == T::LEN) };
+    ioctl(fd, req.number(), arg, op)
+}
+
 /// `ioctl(fd, req, arg)` where `arg` is the request's whole structure.
 fn ioctl<T>(fd: &OwnedFd, req: u32, arg: &mut T, op: &'static str) -> Result<()> {
     // SAFETY: arg is a live, exclusively borrowed buffer of exactly the size encoded in `req`
@@ -197,14 +208,14 @@ impl Sys {
     ) -> Result<Option<[u8; 6]>> {
         let fd = self.bpf_for(&link.name)?;
         let mut one: u32 = 1;
-        ioctl(fd, bpf::BIOCIMMEDIATE, &mut one, "BIOCIMMEDIATE")?;
+        ioctl_arg(fd, bpf::BIOCIMMEDIATE, &mut one, "BIOCIMMEDIATE")?;
         let mut prog = BpfProgram {
             len: filter.len() as u32,
             insns: filter.as_ptr(),
         };
         ioctl(fd, bpf::BIOCSETF, &mut prog, "BIOCSETF")?;
         let mut blen: u32 = 0;
-        ioctl(fd, bpf::BIOCGBLEN, &mut blen, "BIOCGBLEN")?;
+        ioctl_arg(fd, bpf::BIOCGBLEN, &mut blen, "BIOCGBLEN")?;
         let mut buf = vec![0u8; blen as usize];
         // SAFETY: frame is a live slice of the length passed.
         if unsafe { libc::write(fd.as_raw_fd(), frame.as_ptr().cast(), frame.len()) } < 0 {
@@ -354,16 +365,14 @@ impl Sys {
     /// The IPv6 address flags (`IN6_IFF_*`) of `ip` on `name`.
     fn in6_flags(&mut self, name: &IfName, ip: Ipv6Addr) -> Result<u32> {
         let target = Target::v6(ip).ok_or(SysError::new("SIOCGIFAFLAG_IN6", libc::EINVAL))?;
-        let mut req = [0u8; bsd::IN6_IFREQ_LEN];
-        bsd::in6_ifreq_addr(&mut req, name, target)
-            .map_err(|_| SysError::new("SIOCGIFAFLAG_IN6", libc::EINVAL))?;
-        ioctl(
+        let mut req = bsd::In6Ifreq::new(name, target);
+        ioctl_arg(
             self.inet6()?,
             bsd::SIOCGIFAFLAG_IN6,
             &mut req,
             "SIOCGIFAFLAG_IN6",
         )?;
-        Ok(bsd::in6_ifreq_flags(&req))
+        Ok(req.flags6())
     }
 
     /// Ask the routing table for the route to `ip`: `(interface index, flags, prefix)`, or
@@ -381,11 +390,9 @@ impl Sys {
         let fd = self.route.as_ref().expect("set above");
         self.seq = self.seq.wrapping_add(1);
         let seq = self.seq;
-        let mut req = [0u8; rt::RTM_GET_MAX];
-        let n =
-            rt::rtm_get(&mut req, *ip, seq).map_err(|_| SysError::new("RTM_GET", libc::EINVAL))?;
-        // SAFETY: req holds n initialised bytes.
-        let w = unsafe { libc::write(fd.as_raw_fd(), req.as_ptr().cast(), n) };
+        let req = rt::RtmGet { dst: *ip, seq }.encode();
+        // SAFETY: req is a live buffer of req.len() initialised bytes.
+        let w = unsafe { libc::write(fd.as_raw_fd(), req.as_ptr().cast(), req.len()) };
         if w < 0 {
             let e = SysError::last("RTM_GET");
             // ESRCH: no route at all (not even a default route).
@@ -434,13 +441,11 @@ impl Sys {
         }
         let (fd, bound) = self.bpf.as_mut().expect("set above");
         if bound.as_ref() != Some(name) {
-            let mut req = [0u8; bsd::IFREQ_LEN];
-            bsd::ifreq_name(&mut req, name)
-                .map_err(|_| SysError::new("BIOCSETIF", libc::EINVAL))?;
-            ioctl(fd, bsd::BIOCSETIF, &mut req, "BIOCSETIF")?;
+            let mut req = bsd::Ifreq::new(name);
+            ioctl_arg(fd, bsd::BIOCSETIF, &mut req, "BIOCSETIF")?;
             // Keep the source address we write (the kernel would otherwise fill it in).
             let mut one: u32 = 1;
-            ioctl(fd, bsd::BIOCSHDRCMPLT, &mut one, "BIOCSHDRCMPLT")?;
+            ioctl_arg(fd, bsd::BIOCSHDRCMPLT, &mut one, "BIOCSHDRCMPLT")?;
             *bound = Some(name.clone());
         }
         Ok(&self.bpf.as_ref().expect("set above").0)
@@ -474,30 +479,7 @@ impl Sys {
             &index,
             "IPV6_MULTICAST_IF",
         )?;
-        let mut msg = [0u8; frame::NA_LEN];
-        let n = frame::unsolicited_na(&mut msg, mac, ip)
-            .map_err(|_| SysError::new("neighbour advertisement", libc::EINVAL))?;
-        // SAFETY: sockaddr_in6 is a plain C struct for which all zero bytes are valid.
-        let mut to: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-        to.sin6_len = std::mem::size_of::<libc::sockaddr_in6>() as u8;
-        to.sin6_family = libc::AF_INET6 as libc::sa_family_t;
-        to.sin6_addr.s6_addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1).octets();
-        to.sin6_scope_id = index;
-        // SAFETY: msg holds n initialised bytes; `to` is a valid sockaddr_in6 of the given size.
-        let r = unsafe {
-            libc::sendto(
-                fd.as_raw_fd(),
-                msg.as_ptr().cast(),
-                n,
-                0,
-                (&to as *const libc::sockaddr_in6).cast(),
-                std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-            )
-        };
-        if r < 0 {
-            return Err(SysError::last("send neighbour advertisement"));
-        }
-        Ok(())
+        super::send_na(fd.as_fd(), link.index, mac, ip)
     }
 }
 
@@ -605,32 +587,15 @@ impl Backend for Sys {
         let vhid = p.carp_vhid.unwrap_or(0);
         let r = match p.ip {
             IpAddr::V4(v4) => {
-                let mut req = [0u8; bsd::IN_ALIASREQ_LEN];
-                bsd::in_aliasreq(
-                    &mut req,
-                    &link.name,
-                    v4,
-                    prefix,
-                    broadcast_for(p, prefix),
-                    vhid,
-                )
-                .map_err(|_| SysError::new("SIOCAIFADDR", libc::EINVAL))?;
-                ioctl(self.inet()?, bsd::SIOCAIFADDR, &mut req, "SIOCAIFADDR")
+                let broadcast = broadcast_for(p, prefix);
+                let mut req = bsd::InAliasreq::new(&link.name, v4, prefix, broadcast, vhid);
+                ioctl_arg(self.inet()?, bsd::SIOCAIFADDR, &mut req, "SIOCAIFADDR")
             }
             IpAddr::V6(v6) => {
                 let flags = if p.nodad { bsd::IN6_IFF_NODAD } else { 0 };
-                let mut req = [0u8; bsd::IN6_ALIASREQ_LEN];
-                bsd::in6_aliasreq(
-                    &mut req,
-                    &link.name,
-                    v6,
-                    prefix,
-                    flags,
-                    p.preferred_lft,
-                    vhid,
-                )
-                .map_err(|_| SysError::new("SIOCAIFADDR_IN6", libc::EINVAL))?;
-                ioctl(
+                let mut req =
+                    bsd::In6Aliasreq::new(&link.name, v6, prefix, flags, p.preferred_lft, vhid);
+                ioctl_arg(
                     self.inet6()?,
                     bsd::SIOCAIFADDR_IN6,
                     &mut req,
@@ -649,16 +614,12 @@ impl Backend for Sys {
         let unset = || SysError::new("refusing to delete the unspecified address", libc::EINVAL);
         match *ip {
             IpAddr::V4(v4) => {
-                let mut req = [0u8; bsd::IFREQ_LEN];
-                bsd::ifreq_addr(&mut req, &link.name, Target::v4(v4).ok_or_else(unset)?)
-                    .map_err(|_| SysError::new("SIOCDIFADDR", libc::EINVAL))?;
-                ioctl(self.inet()?, bsd::SIOCDIFADDR, &mut req, "SIOCDIFADDR")
+                let mut req = bsd::IfreqAddr::new(&link.name, Target::v4(v4).ok_or_else(unset)?);
+                ioctl_arg(self.inet()?, bsd::SIOCDIFADDR, &mut req, "SIOCDIFADDR")
             }
             IpAddr::V6(v6) => {
-                let mut req = [0u8; bsd::IN6_IFREQ_LEN];
-                bsd::in6_ifreq_addr(&mut req, &link.name, Target::v6(v6).ok_or_else(unset)?)
-                    .map_err(|_| SysError::new("SIOCDIFADDR_IN6", libc::EINVAL))?;
-                ioctl(
+                let mut req = bsd::In6Ifreq::new(&link.name, Target::v6(v6).ok_or_else(unset)?);
+                ioctl_arg(
                     self.inet6()?,
                     bsd::SIOCDIFADDR_IN6,
                     &mut req,
@@ -673,10 +634,8 @@ impl Backend for Sys {
         let Some(mac) = link.mac.filter(|_| !self.carp) else {
             return Ok(None);
         };
-        let mut f = [0u8; frame::ARP_FRAME_LEN];
-        let n = frame::arp_probe(&mut f, mac, ip)
-            .map_err(|_| SysError::new("ARP probe", libc::EINVAL))?;
-        self.bpf_probe(link, &bpf::ARP_FILTER, &f[..n], "ARP probe", wait, |pkt| {
+        let f = frame::arp_probe(mac, ip);
+        self.bpf_probe(link, &bpf::ARP_FILTER, &f, "ARP probe", wait, |pkt| {
             frame::ArpPacket::parse(pkt)
                 .filter(|a| a.conflicts(ip, mac))
                 .map(|a| a.sender_mac)
@@ -685,15 +644,13 @@ impl Backend for Sys {
 
     fn addr_label(&mut self, add: bool, ip: &Ipv6Addr, label: u32) -> Result<()> {
         // The address-selection policy table (ip6addrctl(8)), per VNET.
-        let mut req = [0u8; bsd::IN6_ADDRPOLICY_LEN];
-        bsd::in6_addrpolicy(&mut req, *ip, label)
-            .map_err(|_| SysError::new("in6_addrpolicy", libc::EINVAL))?;
+        let mut req = bsd::In6Addrpolicy::new(*ip, label);
         let (cmd, op) = if add {
             (bsd::SIOCAADDRCTL_POLICY, "SIOCAADDRCTL_POLICY")
         } else {
             (bsd::SIOCDADDRCTL_POLICY, "SIOCDADDRCTL_POLICY")
         };
-        ioctl(self.inet6()?, cmd, &mut req, op)
+        ioctl_arg(self.inet6()?, cmd, &mut req, op)
     }
 
     fn prepare_announce(&mut self, link: &Link, ip: &IpAddr) -> Result<()> {
@@ -713,15 +670,13 @@ impl Backend for Sys {
         let Some(mac) = link.mac.filter(|_| !self.carp) else {
             return Ok(None);
         };
-        let mut f = [0u8; frame::NS_FRAME_LEN];
-        let n = frame::dad_ns(&mut f, mac, ip)
-            .map_err(|_| SysError::new("neighbour solicitation", libc::EINVAL))?;
+        let f = frame::dad_ns(mac, ip);
         // bpf writes go out on the link only, not into the local stack, so our own address
         // is not disturbed by our own solicitation.
         self.bpf_probe(
             link,
             &bpf::ND_FILTER,
-            &f[..n],
+            &f,
             "neighbour solicitation",
             wait,
             |pkt| {
@@ -744,12 +699,10 @@ impl Backend for Sys {
         ))?;
         match *ip {
             IpAddr::V4(v4) => {
-                let mut f = [0u8; frame::ARP_FRAME_LEN];
-                let n = frame::gratuitous_arp(&mut f, mac, v4)
-                    .map_err(|_| SysError::new("gratuitous ARP", libc::EINVAL))?;
+                let f = frame::gratuitous_arp(mac, v4);
                 let fd = self.bpf_for(&link.name)?;
-                // SAFETY: f holds n initialised bytes.
-                let w = unsafe { libc::write(fd.as_raw_fd(), f.as_ptr().cast(), n) };
+                // SAFETY: f is a live frame of f.len() initialised bytes.
+                let w = unsafe { libc::write(fd.as_raw_fd(), f.as_ptr().cast(), f.len()) };
                 if w < 0 {
                     return Err(SysError::last("bpf write"));
                 }

@@ -184,14 +184,13 @@ impl Sys {
 
     fn link_info(&mut self, which: LinkRef<'_>) -> Result<Option<LinkInfo>> {
         let seq = self.next_seq();
-        let mut req = [0u8; 64];
-        let len = match which {
-            LinkRef::Name(n) => nl::get_link(&mut req, seq, 0, Some(n.as_str())),
-            LinkRef::Index(i) => nl::get_link(&mut req, seq, i, None),
-        }
-        .map_err(|_| SysError::new("RTM_GETLINK", libc::ENOBUFS))?;
+        let req = nl::Request::GetLink(match which {
+            LinkRef::Name(n) => nl::LinkRef::Name(n),
+            LinkRef::Index(i) => nl::LinkRef::Index(i),
+        })
+        .encode(seq);
         let mut found = None;
-        let r = self.transact(&req[..len], seq, "RTM_GETLINK", |m| {
+        let r = self.transact(&req, seq, "RTM_GETLINK", |m| {
             if m.ty == nl::RTM_NEWLINK {
                 if let Ok(l) = LinkInfo::parse(m.payload) {
                     found = Some(l);
@@ -207,10 +206,8 @@ impl Sys {
 
     fn addrs(&mut self, family: Family, index: u32, mut each: impl FnMut(&AddrInfo)) -> Result<()> {
         let seq = self.next_seq();
-        let mut req = [0u8; 32];
-        let len = nl::get_addrs(&mut req, seq, family, index)
-            .map_err(|_| SysError::new("RTM_GETADDR", libc::ENOBUFS))?;
-        self.transact(&req[..len], seq, "RTM_GETADDR", |m| {
+        let req = nl::Request::GetAddrs { family, index }.encode(seq);
+        self.transact(&req, seq, "RTM_GETADDR", |m| {
             if m.ty == nl::RTM_NEWADDR {
                 if let Ok(a) = AddrInfo::parse(m.payload) {
                     if index == 0 || a.index == index {
@@ -225,12 +222,10 @@ impl Sys {
     /// does not support that request (then the caller dumps).
     fn addr_v6(&mut self, ip: &std::net::Ipv6Addr, index: u32) -> Result<Option<Option<Addr>>> {
         let seq = self.next_seq();
-        let mut req = [0u8; 64];
-        let len = nl::get_addr_v6(&mut req, seq, index, ip)
-            .map_err(|_| SysError::new("RTM_GETADDR", libc::ENOBUFS))?;
+        let req = nl::Request::GetAddrV6 { index, ip: *ip }.encode(seq);
         let mut found = None;
         let want = IpAddr::V6(*ip);
-        let r = self.transact(&req[..len], seq, "RTM_GETADDR", |m| {
+        let r = self.transact(&req, seq, "RTM_GETADDR", |m| {
             if m.ty == nl::RTM_NEWADDR {
                 if let Ok(a) = AddrInfo::parse(m.payload) {
                     if a.ip == Some(want) && a.index == index {
@@ -366,12 +361,11 @@ impl Backend for Sys {
 
     fn route(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Option<Route>> {
         let seq = self.next_seq();
-        let mut req = [0u8; 32];
-        let len = nl::get_routes(&mut req, seq, Family::of(ip))
-            .map_err(|_| SysError::new("RTM_GETROUTE", libc::ENOBUFS))?;
+        let family = Family::of(ip);
+        let req = nl::Request::GetRoutes { family }.encode(seq);
         let mut best: Option<RouteInfo> = None;
         let proto = self.proto;
-        self.transact(&req[..len], seq, "RTM_GETROUTE", |m| {
+        self.transact(&req, seq, "RTM_GETROUTE", |m| {
             if m.ty != nl::RTM_NEWROUTE {
                 return;
             }
@@ -398,11 +392,10 @@ impl Backend for Sys {
 
     fn routes(&mut self, ip: &IpAddr, index: Option<u32>) -> Result<Vec<Candidate>> {
         let seq = self.next_seq();
-        let mut req = [0u8; 32];
-        let len = nl::get_routes(&mut req, seq, Family::of(ip))
-            .map_err(|_| SysError::new("RTM_GETROUTE", libc::ENOBUFS))?;
+        let family = Family::of(ip);
+        let req = nl::Request::GetRoutes { family }.encode(seq);
         let mut all: Vec<RouteInfo> = Vec::new();
-        self.transact(&req[..len], seq, "RTM_GETROUTE", |m| {
+        self.transact(&req, seq, "RTM_GETROUTE", |m| {
             if m.ty != nl::RTM_NEWROUTE {
                 return;
             }
@@ -446,14 +439,10 @@ impl Backend for Sys {
         }
         let label = match &p.iflabel {
             None => None,
-            Some(l) => {
-                let mut s = heapless::String::<15>::new();
-                s.push_str(link.name.as_str())
-                    .and_then(|()| s.push(':').map_err(|_| ()))
-                    .and_then(|()| s.push_str(l))
-                    .map_err(|()| SysError::new("iflabel too long", libc::ENAMETOOLONG))?;
-                Some(s)
-            }
+            Some(l) => Some(
+                nl::Label::alias(&link.name, l)
+                    .map_err(|_| SysError::new("iflabel too long", libc::ENAMETOOLONG))?,
+            ),
         };
         let req = nl::AddrRequest {
             index: link.index,
@@ -466,19 +455,21 @@ impl Backend for Sys {
             metric: p.metric,
         };
         let seq = self.next_seq();
-        let mut buf = [0u8; 128];
-        let len = nl::new_addr(&mut buf, seq, &req)
-            .map_err(|_| SysError::new("RTM_NEWADDR", libc::ENOBUFS))?;
-        self.transact(&buf[..len], seq, "RTM_NEWADDR", |_| {})
+        let buf = nl::Request::NewAddr(&req).encode(seq);
+        self.transact(&buf, seq, "RTM_NEWADDR", |_| {})
     }
 
     fn del(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()> {
         self.protect_secondaries(link, ip, prefix)?;
         let seq = self.next_seq();
-        let mut buf = [0u8; 64];
-        let len = nl::del_addr(&mut buf, seq, link.index, ip, prefix)
-            .map_err(|_| SysError::new("RTM_DELADDR", libc::ENOBUFS))?;
-        self.transact(&buf[..len], seq, "RTM_DELADDR", |_| {})
+        let index = link.index;
+        let buf = nl::Request::DelAddr {
+            index,
+            ip: *ip,
+            prefix,
+        }
+        .encode(seq);
+        self.transact(&buf, seq, "RTM_DELADDR", |_| {})
     }
 
     fn probe(
@@ -495,15 +486,18 @@ impl Backend for Sys {
 
     fn addr_label(&mut self, add: bool, ip: &std::net::Ipv6Addr, label: u32) -> Result<()> {
         let seq = self.next_seq();
-        let mut buf = [0u8; 64];
         let op = if add {
             "RTM_NEWADDRLABEL"
         } else {
             "RTM_DELADDRLABEL"
         };
-        let len = nl::addr_label(&mut buf, seq, add, ip, label)
-            .map_err(|_| SysError::new(op, libc::ENOBUFS))?;
-        self.transact(&buf[..len], seq, op, |_| {})
+        let buf = nl::Request::AddrLabel {
+            add,
+            ip: *ip,
+            label,
+        }
+        .encode(seq);
+        self.transact(&buf, seq, op, |_| {})
     }
 
     fn detach(&mut self) -> Result<()> {
@@ -567,7 +561,9 @@ impl Backend for Sys {
         }
         match (&self.announcer, ip) {
             (Some((_, Announcer::Arp(fd, to))), IpAddr::V4(v4)) => send_arp(fd, to, mac, *v4),
-            (Some((_, Announcer::Na(fd))), IpAddr::V6(v6)) => send_na(fd, link, mac, *v6),
+            (Some((_, Announcer::Na(fd))), IpAddr::V6(v6)) => {
+                super::send_na(fd.as_fd(), link.index, mac, *v6)
+            }
             _ => Err(SysError::new("announce", libc::EINVAL)),
         }
     }
@@ -631,10 +627,8 @@ fn send_arp(
     mac: [u8; 6],
     ip: std::net::Ipv4Addr,
 ) -> Result<()> {
-    let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
-    let n = ifaddr_core::frame::gratuitous_arp(&mut frame, mac, ip)
-        .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
-    send_frame(fd, to, &frame[..n], "send gratuitous ARP")
+    let frame = ifaddr_core::frame::gratuitous_arp(mac, ip);
+    send_frame(fd, to, &frame, "send gratuitous ARP")
 }
 
 fn probe_arp(
@@ -643,12 +637,10 @@ fn probe_arp(
     ip: std::net::Ipv4Addr,
     wait: Duration,
 ) -> Result<Option<[u8; 6]>> {
-    let mut frame = [0u8; ifaddr_core::frame::ARP_FRAME_LEN];
-    let n = ifaddr_core::frame::arp_probe(&mut frame, mac, ip)
-        .map_err(|_| SysError::new("ARP frame", libc::ENOBUFS))?;
+    let frame = ifaddr_core::frame::arp_probe(mac, ip);
     let (fd, to) = arp_socket(link)?;
     let fd = CloseLater(fd);
-    send_frame(&fd, &to, &frame[..n], "send ARP probe")?;
+    send_frame(&fd, &to, &frame, "send ARP probe")?;
     listen(&fd, wait, |pkt| {
         ifaddr_core::frame::ArpPacket::parse(pkt)
             .filter(|p| p.conflicts(ip, mac))
@@ -734,9 +726,7 @@ fn probe_nd(
     wait: Duration,
 ) -> Result<Option<[u8; 6]>> {
     use ifaddr_core::frame;
-    let mut ns = [0u8; frame::NS_FRAME_LEN];
-    let n =
-        frame::dad_ns(&mut ns, mac, ip).map_err(|_| SysError::new("NS frame", libc::ENOBUFS))?;
+    let ns = frame::dad_ns(mac, ip);
     let fd = CloseLater(ipv6_packet_socket(link)?);
     // The frame is complete (SOCK_RAW); the address only names the interface.
     // SAFETY: sockaddr_ll is plain old data; all-zero is valid before we fill it in.
@@ -746,7 +736,7 @@ fn probe_nd(
     to.sll_ifindex = link.index as i32;
     to.sll_halen = 6;
     to.sll_addr[..6].copy_from_slice(&ns[..6]);
-    send_frame(&fd, &to, &ns[..n], "send neighbour solicitation")?;
+    send_frame(&fd, &to, &ns, "send neighbour solicitation")?;
     listen(&fd, wait, |pkt| {
         frame::NdPacket::parse(pkt)
             .filter(|p| p.conflicts(ip, mac))
@@ -783,30 +773,4 @@ fn na_socket(link: &Link, ip: std::net::Ipv6Addr) -> Result<OwnedFd> {
         )
     };
     Ok(fd)
-}
-
-fn send_na(fd: &OwnedFd, link: &Link, mac: [u8; 6], ip: std::net::Ipv6Addr) -> Result<()> {
-    let mut body = [0u8; ifaddr_core::frame::NA_LEN];
-    let n = ifaddr_core::frame::unsolicited_na(&mut body, mac, ip)
-        .map_err(|_| SysError::new("NA", libc::ENOBUFS))?;
-    // SAFETY: sockaddr_in6 is plain old data; all-zero is valid before we fill it in.
-    let mut dst: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
-    dst.sin6_family = libc::AF_INET6 as u16;
-    dst.sin6_addr.s6_addr = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
-    dst.sin6_scope_id = link.index;
-    // SAFETY: body and dst are live for the call and their exact sizes are passed.
-    let r = unsafe {
-        libc::sendto(
-            fd.as_raw_fd(),
-            body.as_ptr().cast(),
-            n,
-            0,
-            (&dst as *const libc::sockaddr_in6).cast(),
-            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        return Err(SysError::last("send neighbour advertisement"));
-    }
-    Ok(())
 }

@@ -223,3 +223,40 @@ pub fn wait_readable(
         }
     }
 }
+
+/// Send an unsolicited neighbour advertisement (`frame::unsolicited_na`) for `ip` from `mac`
+/// to all nodes (ff02::1) on interface `index`, through a raw ICMPv6 socket whose hop limit
+/// is 255. Shared by both backends.
+pub fn send_na(
+    fd: std::os::fd::BorrowedFd<'_>,
+    index: u32,
+    mac: [u8; 6],
+    ip: Ipv6Addr,
+) -> Result<()> {
+    use std::os::fd::AsRawFd;
+    let msg = ifaddr_core::frame::unsolicited_na(mac, ip);
+    // SAFETY: sockaddr_in6 is a plain C struct for which all zero bytes are valid.
+    let mut to: libc::sockaddr_in6 = unsafe { std::mem::zeroed() };
+    #[cfg(target_os = "freebsd")]
+    {
+        to.sin6_len = std::mem::size_of::<libc::sockaddr_in6>() as u8;
+    }
+    to.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+    to.sin6_addr.s6_addr = ifaddr_core::frame::ALL_NODES.octets();
+    to.sin6_scope_id = index;
+    // SAFETY: msg and `to` are live for the call and their exact sizes are passed.
+    let r = unsafe {
+        libc::sendto(
+            fd.as_raw_fd(),
+            msg.as_ptr().cast(),
+            msg.len(),
+            0,
+            (&to as *const libc::sockaddr_in6).cast(),
+            std::mem::size_of::<libc::sockaddr_in6>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(SysError::last("send neighbour advertisement"));
+    }
+    Ok(())
+}

@@ -184,8 +184,8 @@ mod tests {
             o.now_ms = now_ms;
             o.rx_errors = rx_errors;
             o.tx_dropped = tx_dropped;
-            o.set_args(self.args.as_bytes());
-            o.set_state(&self.state[..self.len]);
+            o.set_args(self.args.as_bytes()).unwrap();
+            o.set_state(&self.state[..self.len]).unwrap();
             let v = decide(&o);
             self.len = v.state_bytes().len();
             self.state[..self.len].copy_from_slice(v.state_bytes());
@@ -243,7 +243,7 @@ mod tests {
         }
         for a in ["fail=x", "degrade=", "counters=bogus"] {
             let mut o = Observation::new();
-            o.set_args(a.as_bytes());
+            o.set_args(a.as_bytes()).unwrap();
             assert_eq!(decide(&o).reason, reason::BAD_ARGS, "{a}");
         }
     }

@@ -110,8 +110,8 @@ mod tests {
         for (i, &flags) in seq.iter().enumerate() {
             let mut o = Observation::new();
             o.flags = flags;
-            o.set_args(args.as_bytes());
-            o.set_state(&state[..state_len]);
+            o.set_args(args.as_bytes()).unwrap();
+            o.set_state(&state[..state_len]).unwrap();
             let v = decide(&o);
             out[i] = v.decision();
             state_len = v.state_bytes().len();
@@ -155,11 +155,11 @@ mod tests {
     fn message_and_reason() {
         let mut o = Observation::new();
         o.flags = HEALTHY & !flag::LINK_UP;
-        o.set_args(b"bad=2");
+        o.set_args(b"bad=2").unwrap();
         let v = decide(&o);
         assert_eq!(v.reason, reason::FLAPPING);
         assert_eq!(v.message_bytes(), b"bad 1/2: interface is down");
-        o.set_state(v.state_bytes());
+        o.set_state_of(&v);
         let v = decide(&o);
         assert_eq!(
             (v.decision(), v.reason),
@@ -171,7 +171,7 @@ mod tests {
     fn split_brain_counts_as_bad() {
         let mut o = Observation::new();
         o.flags = HEALTHY | flag::CONFLICT_CHECKED | flag::CONFLICT;
-        o.set_args(b"bad=1");
+        o.set_args(b"bad=1").unwrap();
         let v = decide(&o);
         assert_eq!(
             (v.decision(), v.reason),
@@ -185,7 +185,7 @@ mod tests {
     fn bad_args() {
         for a in ["bad=x", "bad=0", "bad=1000001"] {
             let mut o = Observation::new();
-            o.set_args(a.as_bytes());
+            o.set_args(a.as_bytes()).unwrap();
             let v = decide(&o);
             assert_eq!(
                 (v.decision(), v.reason),

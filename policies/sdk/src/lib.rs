@@ -251,7 +251,7 @@ mod tests {
     #[test]
     fn evaluate_through_the_area() {
         let mut o = Observation::new();
-        o.set_args(b"hello");
+        o.set_args(b"hello").unwrap();
         let enc = o.encode();
         // SAFETY: single-threaded test; no other reference to the area is live.
         let area = unsafe { &mut *AREA.0.get() };

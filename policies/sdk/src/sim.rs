@@ -60,7 +60,9 @@ impl Sim {
             "Sim::with_args: {} bytes, more than policy_args' 255",
             args.len()
         );
-        self.obs.set_args(args.as_bytes());
+        if let Err(e) = self.obs.set_args(args.as_bytes()) {
+            panic!("Sim::with_args: {e}");
+        }
         self
     }
 
@@ -84,7 +86,7 @@ impl Sim {
     pub fn try_step<'a>(&mut self, line: &'a str) -> Result<Verdict, TextError<'a>> {
         let mut o = self.obs;
         if let Some(prev) = &self.last {
-            text::advance(&mut o, prev.state_bytes());
+            text::advance(&mut o, prev);
         }
         text::apply(&mut o, line)?;
         let v = (self.decide)(&o);

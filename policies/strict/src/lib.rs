@@ -122,7 +122,7 @@ mod tests {
     fn keeps_no_state() {
         let mut o = Observation::new();
         o.flags = HEALTHY;
-        o.set_state(b"leftover");
+        o.set_state(b"leftover").unwrap();
         assert!(decide(&o).state_bytes().is_empty());
     }
 }

@@ -286,9 +286,8 @@ fn linux_delete_request_always_names_the_address() {
         let max = if ip.is_ipv4() { 32 } else { 128 };
         let prefix = (next() % (max + 1)) as u8;
         let index = (next() as u32).max(1);
-        let mut buf = [0u8; 64];
-        let n = ifaddr_core::linux::del_addr(&mut buf, 7, index, &ip, prefix).unwrap();
-        let m = &buf[..n];
+        let req = ifaddr_core::linux::Request::DelAddr { index, ip, prefix }.encode(7);
+        let (m, n) = (&req[..], req.len());
         assert_eq!(u32::from_ne_bytes(m[0..4].try_into().unwrap()) as usize, n);
         assert_eq!(u16::from_ne_bytes([m[4], m[5]]), 21, "RTM_DELADDR");
         assert_eq!(m[17], prefix);
@@ -334,8 +333,7 @@ fn freebsd_delete_request_cannot_name_the_unset_address() {
             Ipv4Addr::from(seed as u32)
         };
         if let Some(t) = Target::v4(a4) {
-            let mut b = [0u8; freebsd::IFREQ_LEN];
-            freebsd::ifreq_addr(&mut b, &name, t).unwrap();
+            let b = *freebsd::IfreqAddr::new(&name, t).as_bytes();
             // A well-formed sockaddr_in (length 16, AF_INET) holding the address.
             assert_eq!(&b[16..18], &[16, 2]);
             assert_eq!(&b[20..24], &a4.octets());
@@ -345,8 +343,7 @@ fn freebsd_delete_request_cannot_name_the_unset_address() {
         }
         let a6 = Ipv6Addr::from(u128::from(seed) << (i % 64));
         let t = Target::v6(a6).expect("only :: is refused");
-        let mut b = [0u8; freebsd::IN6_IFREQ_LEN];
-        freebsd::in6_ifreq_addr(&mut b, &name, t).unwrap();
+        let b = *freebsd::In6Ifreq::new(&name, t).as_bytes();
         assert_eq!(&b[16..18], &[28, 28]);
         assert_eq!(&b[24..40], &a6.octets());
     }
@@ -365,14 +362,10 @@ fn freebsd_backend_deletes_only_through_a_target() {
     .expect("host/src/sys/freebsd.rs");
     let lines: Vec<&str> = src.lines().collect();
     for (ioctl, builder, target) in [
-        (
-            "bsd::SIOCDIFADDR,",
-            "bsd::ifreq_addr(&mut req,",
-            "Target::v4(",
-        ),
+        ("bsd::SIOCDIFADDR,", "bsd::IfreqAddr::new(", "Target::v4("),
         (
             "bsd::SIOCDIFADDR_IN6,",
-            "bsd::in6_ifreq_addr(&mut req,",
+            "bsd::In6Ifreq::new(",
             "Target::v6(",
         ),
     ] {
@@ -415,13 +408,12 @@ fn compile_fail_attempts() {
     std::fs::create_dir_all(&dir).unwrap();
     let prelude = "use ifaddr_core::freebsd::{self, Target};\nuse ifaddr_core::ifname::IfName;\n\
                    use std::net::Ipv4Addr;\n#[allow(unused)]\npub fn f() {\n\
-                   let name = IfName::parse(\"em0\").unwrap();\n\
-                   let mut b = [0u8; freebsd::IFREQ_LEN];\n";
+                   let name = IfName::parse(\"em0\").unwrap();\n";
     let compile = |rlib: &Path, body: &str| -> (bool, String) {
         let src = dir.join("forge.rs");
         std::fs::write(
             &src,
-            format!("{prelude}{body}\nlet _ = freebsd::ifreq_addr(&mut b, &name, t);\n}}\n"),
+            format!("{prelude}{body}\nlet _ = freebsd::IfreqAddr::new(&name, t);\n}}\n"),
         )
         .unwrap();
         let out = Command::new(&rustc)
