@@ -373,15 +373,15 @@ impl<B: Backend> Agent<'_, B> {
             {
                 log::info(&format!("built-in check: {r}"));
             }
-            let o = crate::policy::evaluate(
-                self.p,
-                self.ctx,
-                self.api,
-                Some(&link),
-                Some(&a),
-                builtin_exit,
+            let o = crate::policy::evaluate(&crate::policy::Seen {
+                p: self.p,
+                ctx: self.ctx,
+                api: self.api,
+                link: Some(&link),
+                addr: Some(&a),
+                builtin: builtin_exit,
                 conflict,
-            );
+            });
             return match o {
                 Outcome {
                     exit: e @ (Exit::Success | Exit::Degraded),

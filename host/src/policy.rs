@@ -156,18 +156,32 @@ pub fn sample_observation(now_ms: u64) -> Observation {
     ifaddr_core::policy::text::sample(now_ms)
 }
 
+/// What one monitor saw, handed to its policy.
+#[derive(Clone, Copy)]
+pub struct Seen<'a> {
+    pub p: &'a Params,
+    pub ctx: &'a OpContext,
+    pub api: ApiVersion,
+    pub link: Option<&'a Link>,
+    pub addr: Option<&'a Addr>,
+    /// What the agent would answer without a policy; the policy sees it and decides.
+    pub builtin: Exit,
+    /// The depth-20 split-brain check: `None` when not made, `Some(None)` when no other host
+    /// answered, `Some(Some(mac))` when one did.
+    pub conflict: Option<Option<[u8; 6]>>,
+}
+
 /// Build the observation for one monitor.
-#[allow(clippy::too_many_arguments)]
-fn observe(
-    p: &Params,
-    ctx: &OpContext,
-    api: ApiVersion,
-    link: Option<&Link>,
-    addr: Option<&Addr>,
-    builtin: Exit,
-    conflict: Option<Option<[u8; 6]>>,
-    st: &state::State,
-) -> Observation {
+fn observe(seen: &Seen, st: &state::State) -> Observation {
+    let &Seen {
+        p,
+        ctx,
+        api,
+        link,
+        addr,
+        builtin,
+        conflict,
+    } = seen;
     let mut o = Observation::new();
     o.now_ms = now_ms();
     if let Some(start) = st.start_ms {
@@ -316,50 +330,22 @@ pub fn verdict_text(name: &str, d: Decision, v: &Verdict) -> String {
     }
 }
 
-/// Consult the policy for one monitor (the address is present). `builtin` is what the agent
-/// would answer without a policy; the policy sees it and decides. `conflict` is the depth-20
-/// split-brain check: `None` when not made, `Some(None)` when no other host answered,
-/// `Some(Some(mac))` when one did.
-#[allow(clippy::too_many_arguments)]
-pub fn evaluate(
-    p: &Params,
-    ctx: &OpContext,
-    api: ApiVersion,
-    link: Option<&Link>,
-    addr: Option<&Addr>,
-    builtin: Exit,
-    conflict: Option<Option<[u8; 6]>>,
-) -> Outcome {
+/// Consult the policy for one monitor (the address is present).
+pub fn evaluate(seen: &Seen) -> Outcome {
     // The agent runs one monitor per process and exits right after it.
-    evaluate_in(
-        &Dirs::from_env(),
-        &LIMITS,
-        p,
-        ctx,
-        api,
-        link,
-        addr,
-        builtin,
-        conflict,
-        true,
-    )
+    evaluate_in(&Dirs::from_env(), &LIMITS, seen, true)
 }
 
 /// [`evaluate`] with explicit directories and limits; `then_exit` when the process exits right
 /// after (the tests go on afterwards).
-#[allow(clippy::too_many_arguments)]
-fn evaluate_in(
-    dirs: &Dirs,
-    limits: &Limits,
-    p: &Params,
-    ctx: &OpContext,
-    api: ApiVersion,
-    link: Option<&Link>,
-    addr: Option<&Addr>,
-    builtin: Exit,
-    conflict: Option<Option<[u8; 6]>>,
-    then_exit: bool,
-) -> Outcome {
+fn evaluate_in(dirs: &Dirs, limits: &Limits, seen: &Seen, then_exit: bool) -> Outcome {
+    let &Seen {
+        p,
+        ctx,
+        api,
+        builtin,
+        ..
+    } = seen;
     let Some(path) = p.policy.as_ref().map(|s| s.as_str()) else {
         return Outcome {
             exit: builtin,
@@ -369,7 +355,7 @@ fn evaluate_in(
     let name = short_name(path);
     let state_path = state::path_in(&dirs.state, &ctx.instance);
     let mut st = state::load(&state_path);
-    let obs = observe(p, ctx, api, link, addr, builtin, conflict, &st);
+    let obs = observe(seen, &st);
     let verdict = match run(Path::new(path), &dirs.cache, &obs, limits, then_exit) {
         Ok(v) => v,
         Err(f) => {

@@ -137,13 +137,15 @@ impl Fx {
         let o = evaluate_in(
             &self.dirs,
             &LIMITS,
-            &p,
-            &ctx,
-            api,
-            Some(l),
-            Some(&a),
-            builtin,
-            None,
+            &Seen {
+                p: &p,
+                ctx: &ctx,
+                api,
+                link: Some(l),
+                addr: Some(&a),
+                builtin,
+                conflict: None,
+            },
             false,
         );
         (o, t.elapsed())
@@ -430,13 +432,15 @@ fn wall_clock_limit() {
     let o = evaluate_in(
         &f.dirs,
         &limits,
-        &params,
-        &ctx,
-        ApiVersion::default(),
-        Some(&link(true, true)),
-        Some(&a),
-        Exit::Success,
-        None,
+        &Seen {
+            p: &params,
+            ctx: &ctx,
+            api: ApiVersion::default(),
+            link: Some(&link(true, true)),
+            addr: Some(&a),
+            builtin: Exit::Success,
+            conflict: None,
+        },
         false,
     );
     expect(
@@ -486,13 +490,15 @@ fn wall_clock_limit_in_parallel_runs() {
                     let o = evaluate_in(
                         &f.dirs,
                         limits,
-                        params,
-                        ctx,
-                        ApiVersion::default(),
-                        Some(&link(true, true)),
-                        Some(&a),
-                        Exit::Success,
-                        None,
+                        &Seen {
+                            p: params,
+                            ctx,
+                            api: ApiVersion::default(),
+                            link: Some(&link(true, true)),
+                            addr: Some(&a),
+                            builtin: Exit::Success,
+                            conflict: None,
+                        },
                         i == 2,
                     );
                     (o, t.elapsed())
@@ -789,13 +795,15 @@ fn no_policy_means_builtin() {
     let o = evaluate_in(
         &f.dirs,
         &LIMITS,
-        &p,
-        &ctx,
-        ApiVersion::default(),
-        None,
-        None,
-        Exit::ErrGeneric,
-        None,
+        &Seen {
+            p: &p,
+            ctx: &ctx,
+            api: ApiVersion::default(),
+            link: None,
+            addr: None,
+            builtin: Exit::ErrGeneric,
+            conflict: None,
+        },
         false,
     );
     assert_eq!(o.exit, Exit::ErrGeneric);
@@ -809,7 +817,18 @@ fn observe_carries_the_split_brain_check() {
     let st = state::State::empty();
     let api = ApiVersion::default();
     let l = link(true, true);
-    let o = |c| observe(&p, &ctx, api, Some(&l), None, Exit::Success, c, &st);
+    let o = |conflict| {
+        let seen = Seen {
+            p: &p,
+            ctx: &ctx,
+            api,
+            link: Some(&l),
+            addr: None,
+            builtin: Exit::Success,
+            conflict,
+        };
+        observe(&seen, &st)
+    };
     let none = o(None);
     assert!(!none.has(flag::CONFLICT_CHECKED) && !none.has(flag::CONFLICT));
     let clean = o(Some(None));

@@ -225,6 +225,17 @@ fn name(a: Agent) -> &'static str {
     }
 }
 
+/// A measurement's table cells: median, p10-p90 (ms), peak RSS (KiB).
+fn cells(s: &Stats) -> String {
+    format!(
+        "{} | {}-{} | {}",
+        ms(s.median),
+        ms(s.p10),
+        ms(s.p90),
+        s.rss_kib
+    )
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1000.0)
 }
@@ -421,16 +432,7 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
     writeln!(out, "| --- | --- | ---: | ---: | ---: |").unwrap();
     let mut ratios: Vec<(String, f64, f64)> = Vec::new();
     let row = |out: &mut String, op: &str, a: Agent, s: &Stats| {
-        writeln!(
-            out,
-            "| {op} | {} | {} | {}-{} | {} |",
-            name(a),
-            ms(s.median),
-            ms(s.p10),
-            ms(s.p90),
-            s.rss_kib
-        )
-        .unwrap();
+        writeln!(out, "| {op} | {} | {} |", name(a), cells(s)).unwrap();
     };
     let nic = [("ip", "192.0.2.200"), ("nic", "v1"), ("cidr_netmask", "24")];
     let auto = [("ip", "192.0.2.200")];
@@ -616,12 +618,9 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
             )?;
             writeln!(
                 growth,
-                "| monitor, {count} addresses on the interface | {} | {} | {}-{} | {} |",
+                "| monitor, {count} addresses on the interface | {} | {} |",
                 name(a),
-                ms(s.median),
-                ms(s.p10),
-                ms(s.p90),
-                s.rss_kib
+                cells(&s)
             )
             .unwrap();
         }
@@ -631,7 +630,13 @@ pub fn run_bench(args: &[String]) -> Result<(), String> {
         batch(&many_routes(count))?;
         for a in agents {
             let s = b.measure(a, "monitor", &v6auto, 0, n.min(21))?;
-            writeln!(growth, "| monitor, nic detected among {count} routes (+{have} addresses) | {} | {} | {}-{} | {} |", name(a), ms(s.median), ms(s.p10), ms(s.p90), s.rss_kib).unwrap();
+            writeln!(
+                growth,
+                "| monitor, nic detected among {count} routes (+{have} addresses) | {} | {} |",
+                name(a),
+                cells(&s)
+            )
+            .unwrap();
         }
     }
     sh(&format!("ip -n {NS} addr flush dev v1 && ip -n {NS} addr add 192.0.2.1/24 dev v1 && ip -n {NS} -6 route flush dev v1"))?;
