@@ -785,25 +785,42 @@ impl Verdict {
         self
     }
 
-    /// Set the message, cut to [`MESSAGE_MAX`] bytes at a character boundary.
+    /// Set the message. One longer than [`MESSAGE_MAX`] bytes is cut at a character
+    /// boundary and ends in `~`, so that the cut shows.
     pub fn with_message(mut self, msg: &str) -> Verdict {
-        let mut n = msg.len().min(MESSAGE_MAX);
+        let cut = msg.len() > MESSAGE_MAX;
+        let mut n = if cut { MESSAGE_MAX - 1 } else { msg.len() };
         while !msg.is_char_boundary(n) {
             n -= 1;
         }
         self.message = [0; MESSAGE_MAX];
         self.message[..n].copy_from_slice(&msg.as_bytes()[..n]);
+        if cut {
+            self.message[n] = b'~';
+            n += 1;
+        }
         self.message_len = n as u16;
         self
     }
 
-    /// Set the state blob for the next monitor, cut to [`STATE_MAX`] bytes.
+    /// Set the state blob for the next monitor. A blob longer than [`STATE_MAX`] is never
+    /// cut: the verdict becomes `failed` with reason [`reason::ABI`] and a message that says
+    /// so, and carries no state.
     pub fn with_state(mut self, state: &[u8]) -> Verdict {
-        let n = state.len().min(STATE_MAX);
-        self.state = [0; STATE_MAX];
-        self.state[..n].copy_from_slice(&state[..n]);
-        self.state_len = n as u16;
-        self
+        match fit(state, STATE_MAX) {
+            Ok(len) => {
+                self.state = [0; STATE_MAX];
+                self.state[..state.len()].copy_from_slice(state);
+                self.state_len = len;
+                self
+            }
+            Err(e) => {
+                let mut m: heapless::String<MESSAGE_MAX> = heapless::String::new();
+                // "state of N bytes, more than 256" fits MESSAGE_MAX for any N.
+                let _ = core::fmt::write(&mut m, format_args!("state of {e}"));
+                Verdict::failed(reason::ABI).with_message(&m)
+            }
+        }
     }
 
     /// The decision, if `code` is a valid one ([`Verdict::decode`] guarantees it is).
@@ -1019,6 +1036,35 @@ mod tests {
     }
 
     #[test]
+    fn a_verdict_never_cuts_its_state_and_marks_a_cut_message() {
+        let fits = [7u8; STATE_MAX];
+        let v = Verdict::degraded(reason::FLAPPING).with_state(&fits);
+        assert_eq!(
+            (v.decision(), v.state_bytes()),
+            (Some(Decision::Degraded), &fits[..])
+        );
+        let v = Verdict::running()
+            .with_message("kept")
+            .with_state(&[7u8; STATE_MAX + 1]);
+        assert_eq!(
+            (v.decision(), v.reason),
+            (Some(Decision::Failed), reason::ABI)
+        );
+        assert_eq!(v.state_bytes(), b"");
+        assert_eq!(v.message_bytes(), b"state of 257 bytes, more than 256");
+
+        let long = "\u{e9}".repeat(MESSAGE_MAX);
+        let m = Verdict::running().with_message(&long);
+        let m = core::str::from_utf8(m.message_bytes()).unwrap();
+        assert!(m.ends_with('~') && m.len() <= MESSAGE_MAX && long.starts_with(&m[..m.len() - 1]));
+        let exact = "x".repeat(MESSAGE_MAX);
+        assert_eq!(
+            Verdict::running().with_message(&exact).message_bytes(),
+            exact.as_bytes()
+        );
+    }
+
+    #[test]
     fn verdict_round_trip_and_garbage() {
         let v = Verdict::degraded(reason::ERROR_RATE)
             .with_message("rx errors +12/s")
@@ -1072,7 +1118,9 @@ mod tests {
     fn message_cut_at_char_boundary() {
         let long = "é".repeat(100);
         let v = Verdict::failed(reason::NONE).with_message(&long);
-        assert_eq!(v.message_len, 128);
+        // 63 two-byte characters and the mark.
+        assert_eq!(v.message_len, 127);
+        assert_eq!(v.message_bytes().last(), Some(&b'~'));
         let v = Verdict::failed(reason::NONE).with_message(&"a€".repeat(40));
         assert!(core::str::from_utf8(v.message_bytes()).is_ok());
         assert!(v.message_len <= 128);

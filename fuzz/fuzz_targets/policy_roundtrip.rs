@@ -1,7 +1,7 @@
 //! Policy ABI round trip: an arbitrary verdict (built with the SDK's constructors) and an
 //! arbitrary observation (built with its setters) encode and decode back to themselves; the
-//! observation's setters refuse a value that does not fit (and change nothing then), the
-//! verdict's cut theirs as documented.
+//! observation's setters refuse a value that does not fit (and change nothing then); a
+//! verdict's state that does not fit fails it, a long message is cut visibly.
 #![no_main]
 
 use arbitrary::Arbitrary;
@@ -39,11 +39,24 @@ fuzz_target!(|i: Input<'_>| {
         .with_reason(i.reason)
         .with_message(i.message)
         .with_state(i.vstate);
-    // The message is cut at a character boundary, the state at its capacity.
+    // A state that does not fit is never cut: the verdict fails with reason ABI instead. A
+    // long message is cut at a character boundary and marked with `~`.
     let m = core::str::from_utf8(v.message_bytes()).expect("message cut inside a character");
-    assert!(i.message.starts_with(m));
-    assert!(m.len() <= MESSAGE_MAX && m.len() + 4 > MESSAGE_MAX.min(i.message.len()));
-    assert_eq!(v.state_bytes(), &i.vstate[..i.vstate.len().min(STATE_MAX)]);
+    if i.vstate.len() <= STATE_MAX {
+        assert_eq!(v.state_bytes(), i.vstate);
+        assert_eq!((v.decision(), v.reason), (Some(d), i.reason));
+        if i.message.len() <= MESSAGE_MAX {
+            assert_eq!(m, i.message);
+        } else {
+            let kept = m.strip_suffix('~').expect("a cut message ends in ~");
+            assert!(i.message.starts_with(kept));
+            assert!(m.len() <= MESSAGE_MAX && m.len() + 4 > MESSAGE_MAX);
+        }
+    } else {
+        assert_eq!(v.state_bytes(), b"");
+        assert_eq!((v.decision(), v.reason), (Some(Decision::Failed), reason::ABI));
+        assert!(m.starts_with("state of ") && m.len() <= MESSAGE_MAX, "{m:?}");
+    }
     let e = v.encode();
     assert_eq!(Verdict::decode(&e), Ok(v));
     // A newer minor version that appends fields is read the same.

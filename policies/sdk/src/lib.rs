@@ -44,8 +44,9 @@ pub use ifaddr_core::policy::text;
 pub mod sim;
 pub use sim::Sim;
 
-/// A message of at most [`MESSAGE_MAX`] bytes built with `write!` (no allocator): what does
-/// not fit is cut off.
+/// A message of at most [`MESSAGE_MAX`] bytes built with `write!` (no allocator). A write that
+/// does not fit keeps what fits (at a character boundary), ends the text with `~` so that the
+/// cut shows, and returns an error, as does every write after it.
 ///
 /// ```
 /// use core::fmt::Write;
@@ -57,6 +58,8 @@ pub use sim::Sim;
 pub struct Text {
     b: [u8; MESSAGE_MAX],
     n: usize,
+    /// A write did not fit; the text ends with the `~` mark.
+    cut: bool,
 }
 
 impl Text {
@@ -64,6 +67,7 @@ impl Text {
         Text {
             b: [0; MESSAGE_MAX],
             n: 0,
+            cut: false,
         }
     }
 
@@ -86,10 +90,34 @@ impl Default for Text {
 
 impl core::fmt::Write for Text {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let take = s.len().min(self.b.len() - self.n);
-        self.b[self.n..self.n + take].copy_from_slice(&s.as_bytes()[..take]);
-        self.n += take;
-        Ok(())
+        if self.cut {
+            return Err(core::fmt::Error);
+        }
+        let room = self.b.len() - self.n;
+        if s.len() <= room {
+            self.b[self.n..self.n + s.len()].copy_from_slice(s.as_bytes());
+            self.n += s.len();
+            return Ok(());
+        }
+        // Room for what fits before the mark; when the text is full already, the mark
+        // replaces its last character.
+        if room == 0 {
+            self.n -= 1;
+            while self.n > 0 && self.b[self.n] & 0xc0 == 0x80 {
+                self.n -= 1;
+            }
+        } else {
+            let mut take = room - 1;
+            while !s.is_char_boundary(take) {
+                take -= 1;
+            }
+            self.b[self.n..self.n + take].copy_from_slice(&s.as_bytes()[..take]);
+            self.n += take;
+        }
+        self.b[self.n] = b'~';
+        self.n += 1;
+        self.cut = true;
+        Err(core::fmt::Error)
     }
 }
 
@@ -212,18 +240,30 @@ mod tests {
         let mut t = Text::new();
         write!(t, "x {}", Mac([0xde, 0xad, 0, 1, 2, 0xff])).unwrap();
         assert_eq!(t.as_str(), "x de:ad:00:01:02:ff");
+        // Exactly full: no mark. One more character: the last one becomes the mark.
         let mut t = Text::new();
-        for _ in 0..100 {
-            let _ = t.write_str("é");
+        for _ in 0..MESSAGE_MAX / 2 {
+            t.write_str("é").unwrap();
         }
         assert_eq!(t.as_str().len(), MESSAGE_MAX);
+        assert!(t.write_str("x").is_err());
+        assert_eq!(t.as_str().len(), MESSAGE_MAX - 1);
+        assert!(t.as_str().ends_with("é~"));
+        assert!(t.write_str("y").is_err(), "every write after a cut fails");
+        assert!(t.as_str().ends_with("é~"));
+        // A cut inside a character keeps the whole characters before it, then the mark.
         let mut t = Text::new();
-        let _ = t.write_str("a");
-        for _ in 0..100 {
-            let _ = t.write_str("é");
-        }
-        // 1 + 63 * 2 = 127 bytes of whole characters; the half character is not shown.
-        assert_eq!(t.as_str().len(), 127);
+        t.write_str("a").unwrap();
+        let failed = (0..100).filter(|_| t.write_str("é").is_err()).count();
+        assert_eq!(failed, 100 - 63);
+        // 1 + 63 * 2 = 127 bytes, then `~`.
+        assert_eq!(t.as_str().len(), MESSAGE_MAX);
+        assert!(t.as_str().ends_with("é~"));
+        let mut t = Text::new();
+        assert!(t.write_str(&"z".repeat(MESSAGE_MAX + 5)).is_err());
+        let s = t.as_str();
+        assert_eq!(s.len(), MESSAGE_MAX);
+        assert!(s.ends_with("z~") && s.bytes().filter(|&c| c == b'z').count() == MESSAGE_MAX - 1);
     }
 
     #[test]
