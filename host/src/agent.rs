@@ -452,9 +452,11 @@ impl<B: Backend> Agent<'_, B> {
                 }
             }
         }
-        let existing = match self.sys.addr_with_prefix(&ip, t.link.index, t.prefix)? {
-            Some(a) => Some(a),
-            None => self.sys.addr(&ip, Some(t.link.index))?,
+        // The address under the configured prefix if it is there under several (one lookup
+        // when it is absent, the usual case).
+        let existing = match self.sys.addr(&ip, Some(t.link.index))? {
+            Some(a) => Some(self.prefer(a, Some(t.prefix))?),
+            None => None,
         };
         if let Some(a) = existing {
             if a.prefix == t.prefix && !a.duplicated {
