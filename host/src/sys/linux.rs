@@ -248,18 +248,13 @@ impl Sys {
     fn protect_secondaries(&mut self, link: &Link, ip: &IpAddr, prefix: u8) -> Result<()> {
         let IpAddr::V4(_) = ip else { return Ok(()) };
         let mut ours_primary = false;
-        let mut others_in_subnet = false;
         self.addrs(Family::V4, link.index, |a| {
-            let Some(aip) = a.ip else { return };
-            if aip == *ip && a.prefix == prefix {
+            if a.ip == Some(*ip) && a.prefix == prefix {
                 ours_primary = a.flags & nl::IFA_F_SECONDARY == 0;
-            } else if a.prefix == prefix && ifaddr_core::addr::covers(ip, prefix, &aip) {
-                others_in_subnet = true;
             }
         })?;
         // Turned on whenever ours is a primary, not only when secondaries exist now: one
         // added between this look and the delete would otherwise go with it.
-        let _ = others_in_subnet;
         if ours_primary {
             let path = format!(
                 "/proc/sys/net/ipv4/conf/{}/promote_secondaries",
