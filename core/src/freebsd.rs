@@ -71,7 +71,7 @@ pub const IN6_IFREQ_LEN: usize = 288;
 pub const IN6_ADDRPOLICY_LEN: usize = 72;
 
 /// Field offsets of the ioctl structures, checked against the headers by
-/// tests/freebsd-headers/layout.c. (A field an encoder leaves zero is named for the tests.)
+/// xtask/fixtures/freebsd-headers/layout.c. (A field an encoder leaves zero is named for the tests.)
 #[cfg_attr(not(test), allow(dead_code))]
 mod field {
     crate::wire::offsets! {

@@ -29,7 +29,7 @@ pub const BPF_HDR_LEN: usize = 32;
 /// `BPF_ALIGNMENT` = `sizeof(long)`.
 const ALIGN: usize = 8;
 
-/// Field offsets, checked against the headers by tests/freebsd-headers/layout.c.
+/// Field offsets, checked against the headers by xtask/fixtures/freebsd-headers/layout.c.
 mod field {
     crate::wire::offsets! {
         /// `struct bpf_hdr`: a `struct timeval`, then the captured and original lengths and

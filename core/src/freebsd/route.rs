@@ -76,7 +76,7 @@ pub const IF_DATA_LEN: usize = 152;
 pub const SOCKADDR_DL_LEN: usize = 54;
 
 /// Field offsets of the routing-socket structures (`<net/route.h>`, `<net/if.h>`,
-/// `<net/if_dl.h>`), checked against the headers by tests/freebsd-headers/layout.c.
+/// `<net/if_dl.h>`), checked against the headers by xtask/fixtures/freebsd-headers/layout.c.
 mod field {
     crate::wire::offsets! {
         /// `struct rt_msghdr`.
