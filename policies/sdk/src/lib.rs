@@ -72,13 +72,8 @@ impl Text {
     }
 
     pub fn as_str(&self) -> &str {
-        let mut n = self.n;
-        loop {
-            if let Ok(s) = core::str::from_utf8(&self.b[..n]) {
-                return s;
-            }
-            n -= 1;
-        }
+        // Whole strings, or a cut at a character boundary and the ASCII mark: always UTF-8.
+        core::str::from_utf8(&self.b[..self.n]).unwrap_or_default()
     }
 }
 
